@@ -1,0 +1,160 @@
+import type { RunContext } from '../core/context.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { runDemo } from '../commands/demo.js';
+import { runImport } from '../commands/import.js';
+import { runInspect } from '../commands/inspect.js';
+import { runLoad } from '../commands/run.js';
+import { serveDemo } from '../commands/serve-demo.js';
+import type { CommandSpec, OptionSpec, ParsedArgs } from './args.js';
+
+export interface Command {
+  spec: CommandSpec;
+  handler: (args: ParsedArgs, ctx: RunContext) => Promise<number>;
+}
+
+const RUN_OPTIONS: OptionSpec[] = [
+  { name: 'target', short: 't', type: 'string', arg: 'URL', description: 'the origin to load (the only host contacted)' },
+  { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'K times as many sessions as the model (think times stay real)', default: '1' },
+  { name: 'speed', type: 'number', arg: 'C', description: "the window's clock runs C times faster (rates ×C, think times ÷C)", default: '1' },
+  { name: 'window', type: 'string', arg: 'W', description: 'peak (busiest observed hour), HH:MM-HH:MM of the average day, or all', default: 'peak' },
+  { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'run length, e.g. 30s, 5m', default: '1m' },
+  { name: 'seed', type: 'number', arg: 'N', description: 'random seed: the same seed plays the same sessions', default: '1' },
+  { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable, e.g. "p95 < 500ms"' },
+  { name: 'max-in-flight', type: 'number', arg: 'N', description: 'live sessions (so requests in flight) at most; sessions over it are dropped and counted', default: '10000' },
+  { name: 'connections', type: 'number', arg: 'N', description: 'sockets to the target at most', default: 'unlimited' },
+  { name: 'timeout', type: 'duration', arg: 'D', description: 'headers and body must each arrive within this', default: '10s' },
+  { name: 'drain', type: 'duration', arg: 'D', description: 'how long in-flight requests may finish after the end', default: '5s' },
+  { name: 'warm-start', type: 'boolean', description: 'start with the sessions already under way at the window start (--no-warm-start: empty)', default: 'on' },
+  { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'results file', default: 'results.json' },
+];
+
+const exitOf = (outcome: { exitCode: number }): number => outcome.exitCode;
+
+export const COMMANDS: Command[] = [
+  {
+    spec: {
+      name: 'import',
+      summary: 'Read access logs and build a traffic model (model.json).',
+      usage: 'tidemark import <log|glob|dir|-> [...] -o model.json',
+      details: 'Formats are detected from the first lines (nginx/Apache common, combined, vhost_combined, custom log_format);\ngzip is detected by its bytes. `-` reads standard input.',
+      positionals: [1, Infinity],
+      options: [
+        { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'where to write the model', default: 'model.json' },
+        { name: 'format', short: 'f', type: 'string', arg: 'NAME', description: 'skip detection and use this format' },
+        { name: 'log-format', type: 'string', arg: 'STR', description: "an nginx log_format or Apache LogFormat string" },
+        { name: 'session-timeout', type: 'duration', arg: 'D', description: 'inactivity that ends a session', default: '30m' },
+        { name: 'max-endpoints', type: 'number', arg: 'N', description: 'route templates at most; the rest go to an explicit other bucket', default: '200' },
+      ],
+    },
+    handler: async (args, ctx) =>
+      runImport(
+        args.positionals,
+        {
+          out: args.options.out as string | undefined,
+          format: args.options.format as string | undefined,
+          logFormat: args.options['log-format'] as string | undefined,
+          sessionTimeoutMs: args.options['session-timeout'] as number | undefined,
+          maxEndpoints: args.options['max-endpoints'] as number | undefined,
+        },
+        ctx,
+      ),
+  },
+  {
+    spec: {
+      name: 'inspect',
+      summary: 'Show a model: endpoint mix, sessions, flows, the hourly shape, the peak.',
+      usage: 'tidemark inspect <model.json> [--json]',
+      positionals: [1, 1],
+      options: [{ name: 'json', type: 'boolean', description: 'print the summary as JSON' }],
+    },
+    handler: async (args, ctx) => runInspect(args.positionals[0] as string, { json: args.options.json === true }, ctx),
+  },
+  {
+    spec: {
+      name: 'run',
+      summary: 'Replay synthesized sessions of a model (or a profile) against a target, and judge it.',
+      usage: 'tidemark run <profile.json|model.json|log> --target URL [--scale K] [--window peak] [--duration D]',
+      details:
+        'Sessions arrive as a non-homogeneous Poisson process at K × the model\'s rate; each walks the model\'s\n' +
+        'transition matrix with sampled think times. Latency is measured from each request\'s intended send time.\n' +
+        'Exit codes: 0 pass, 1 unexpected failure, 2 invalid input, 99 thresholds failed, 130 interrupted.',
+      positionals: [1, 1],
+      options: RUN_OPTIONS,
+    },
+    handler: async (args, ctx) =>
+      exitOf(
+        await runLoad(
+          {
+            input: args.positionals[0] as string,
+            target: args.options.target as string | undefined,
+            scale: args.options.scale as number | undefined,
+            speed: args.options.speed as number | undefined,
+            window: args.options.window as string | undefined,
+            durationMs: args.options.duration as number | undefined,
+            seed: args.options.seed as number | undefined,
+            thresholds: args.options.threshold as string[] | undefined,
+            maxInFlight: args.options['max-in-flight'] as number | undefined,
+            connections: args.options.connections as number | undefined,
+            timeoutMs: args.options.timeout as number | undefined,
+            drainMs: args.options.drain as number | undefined,
+            warmStart: args.options['warm-start'] as boolean | undefined,
+            out: args.options.out as string | undefined,
+          },
+          ctx,
+        ),
+      ),
+  },
+  {
+    spec: {
+      name: 'demo',
+      summary: 'The whole loop on the embedded sample: sample log → model → built-in shop target → replay at K× → verdict.',
+      usage: 'tidemark demo [--scale K] [--duration D]',
+      details: 'Try --scale 1 (passes) and --scale 20 (the shop\'s database pool saturates and the SLA fails).',
+      positionals: [0, 0],
+      options: [
+        { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'multiple of the real peak', default: '3' },
+        { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'run length', default: '30s' },
+        { name: 'seed', type: 'number', arg: 'N', description: 'random seed', default: '1' },
+        { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'results file', default: 'tidemark-demo-results.json' },
+      ],
+    },
+    handler: async (args, ctx) =>
+      exitOf(
+        await runDemo(
+          {
+            scale: args.options.scale as number | undefined,
+            durationMs: args.options.duration as number | undefined,
+            seed: args.options.seed as number | undefined,
+            out: args.options.out as string | undefined,
+          },
+          ctx,
+        ),
+      ),
+  },
+  {
+    spec: {
+      name: 'serve-demo',
+      summary: 'Serve the embedded shop target (a bounded database pool that saturates like a real one).',
+      usage: 'tidemark serve-demo [--port N]',
+      positionals: [0, 0],
+      options: [
+        { name: 'port', short: 'p', type: 'number', arg: 'N', description: 'port to listen on (0 picks a free one)', default: '8080' },
+        { name: 'host', type: 'string', arg: 'HOST', description: 'address to listen on', default: '127.0.0.1' },
+        { name: 'pool-size', type: 'number', arg: 'N', description: 'database pool slots' },
+        { name: 'latency-scale', type: 'number', arg: 'F', description: 'multiply every query time (make the target slow)' },
+      ],
+    },
+    handler: async (args, ctx) => {
+      await serveDemo(
+        {
+          port: (args.options.port as number | undefined) ?? 8080,
+          host: (args.options.host as string | undefined) ?? '127.0.0.1',
+          poolSize: args.options['pool-size'] as number | undefined,
+          latencyScale: args.options['latency-scale'] as number | undefined,
+        },
+        ctx,
+      );
+      return ExitCode.OK;
+    },
+  },
+];

@@ -1,0 +1,21 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { RunContext } from '../core/context.js';
+import { InputError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import { parseModel } from '../model/load.js';
+import { modelSummaryJson, renderModelSummary } from '../reports/model-summary.js';
+
+/** `tidemark inspect`: the model for a person (or, with --json, for a machine). */
+export async function runInspect(file: string, options: { json: boolean }, ctx: RunContext): Promise<number> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(resolve(ctx.cwd, file), 'utf8'));
+  } catch (cause) {
+    throw new InputError(`cannot read model ${file}: ${(cause as Error).message}`, { hint: 'write one with `tidemark import LOG -o model.json`', cause });
+  }
+  const model = parseModel(json, file);
+  if (options.json) ctx.stdout.write(`${JSON.stringify(modelSummaryJson(model), null, 2)}\n`);
+  else ctx.stdout.write(renderModelSummary(model, { color: ctx.stdout.isTTY === true }));
+  return ExitCode.OK;
+}

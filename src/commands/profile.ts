@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDurationMs } from '../core/duration.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { parseThresholds, type Threshold, type ThresholdSpec } from '../thresholds/parse.js';
+import { unknownExpressions } from '../synth/template.js';
+
+/**
+ * A profile (profiles/*.json, schema/profile.schema.json): what to play against what, how
+ * hard, and how to judge it. Paths inside are relative to the profile file.
+ */
+export interface StageSpec {
+  name: string;
+  durationMs: number;
+  /** Either a multiple of the model's peak session rate ("3x") or sessions per second ("50/s"). */
+  target: { kind: 'scale'; value: number } | { kind: 'rate'; perSec: number };
+}
+
+export interface RequestSpec {
+  headers?: Record<string, string>;
+  /** A JSON body (templated); sets content-type application/json. */
+  json?: unknown;
+  /** A raw body (templated). */
+  body?: string;
+  /** name → "json:path.to.field" or "header:name": captured from the response for later requests. */
+  capture?: Record<string, string>;
+}
+
+export interface Profile {
+  name: string;
+  file: string;
+  target?: string;
+  /** Absolute path of a model.json or a log to import on the fly. */
+  model?: string;
+  seed?: number;
+  load: { scale?: number; speed?: number; window?: string; durationMs?: number; warmStart?: boolean };
+  stages: StageSpec[];
+  /** Applied to every request (e.g. an Authorization header with a captured token). */
+  defaults: { headers: Record<string, string> };
+  requests: Record<string, RequestSpec>;
+  thresholds: Threshold[];
+  http: { timeoutMs?: number; connections?: number | null; maxInFlight?: number };
+}
+
+const TOP_KEYS = ['$schema', 'name', 'description', 'target', 'model', 'seed', 'load', 'stages', 'defaults', 'requests', 'thresholds', 'http'];
+
+export async function loadProfile(file: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new InputError(`cannot read profile ${file}`, { hint: 'check the path', cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new InputError(`${file} is not valid JSON: ${(cause as Error).message}`, { hint: 'fix the JSON syntax', cause });
+  }
+  return parseProfile(json, file);
+}
+
+export function parseProfile(json: unknown, file: string): Profile {
+  const problems: string[] = [];
+  const base = dirname(file);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ConfigError(`${file}: a profile is a JSON object`, [`$: expected an object`]);
+  }
+  const raw = json as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!TOP_KEYS.includes(key)) problems.push(`$.${key}: unknown field (known: ${TOP_KEYS.filter((k) => k !== '$schema').join(', ')})`);
+  }
+  const str = (path: string, v: unknown): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') problems.push(`${path}: expected a string`);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const num = (path: string, v: unknown, min = 0): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+      problems.push(`${path}: expected a number ≥ ${min}`);
+      return undefined;
+    }
+    return v;
+  };
+  const dur = (path: string, v: unknown): number | undefined => {
+    if (v === undefined) return undefined;
+    try {
+      return parseDurationMs(v as string, path);
+    } catch {
+      problems.push(`${path}: "${String(v)}" is not a duration (e.g. 30s, 2m)`);
+      return undefined;
+    }
+  };
+
+  const profile: Profile = {
+    name: str('$.name', raw.name) ?? file,
+    file,
+    load: {},
+    stages: [],
+    defaults: { headers: {} },
+    requests: {},
+    thresholds: [],
+    http: {},
+  };
+  const target = str('$.target', raw.target);
+  if (target !== undefined) profile.target = target;
+  const model = str('$.model', raw.model);
+  if (model !== undefined) profile.model = resolve(base, model);
+  const seed = num('$.seed', raw.seed);
+  if (seed !== undefined) profile.seed = seed;
+
+  if (raw.load !== undefined) {
+    const load = raw.load as Record<string, unknown>;
+    if (typeof load !== 'object' || load === null) problems.push('$.load: expected an object');
+    else {
+      for (const key of Object.keys(load)) if (!['scale', 'speed', 'window', 'duration', 'warmStart'].includes(key)) problems.push(`$.load.${key}: unknown field (known: scale, speed, window, duration, warmStart)`);
+      const scale = num('$.load.scale', load.scale);
+      const speed = num('$.load.speed', load.speed);
+      const window = str('$.load.window', load.window);
+      const durationMs = dur('$.load.duration', load.duration);
+      if (scale !== undefined) profile.load.scale = scale;
+      if (speed !== undefined) profile.load.speed = speed;
+      if (window !== undefined) profile.load.window = window;
+      if (durationMs !== undefined) profile.load.durationMs = durationMs;
+      if (load.warmStart !== undefined) {
+        if (typeof load.warmStart !== 'boolean') problems.push('$.load.warmStart: expected true or false');
+        else profile.load.warmStart = load.warmStart;
+      }
+    }
+  }
+
+  if (raw.stages !== undefined) {
+    if (!Array.isArray(raw.stages)) problems.push('$.stages: expected an array');
+    else
+      raw.stages.forEach((s: unknown, i: number) => {
+        const path = `$.stages[${i}]`;
+        if (typeof s !== 'object' || s === null) {
+          problems.push(`${path}: expected an object`);
+          return;
+        }
+        const stage = s as Record<string, unknown>;
+        const durationMs = dur(`${path}.duration`, stage.duration);
+        if (stage.duration === undefined) problems.push(`${path}.duration: required (e.g. "2m")`);
+        const targetText = stage.target;
+        let parsed: StageSpec['target'] | undefined;
+        const m = typeof targetText === 'string' ? /^(\d+(?:\.\d+)?)\s*(x|\/s)$/.exec(targetText.trim()) : null;
+        if (m) parsed = m[2] === 'x' ? { kind: 'scale', value: Number(m[1]) } : { kind: 'rate', perSec: Number(m[1]) };
+        else problems.push(`${path}.target: expected "Nx" (a multiple of the model's peak) or "N/s" (sessions per second), found ${JSON.stringify(targetText)}`);
+        const name = str(`${path}.name`, stage.name) ?? `stage${i + 1}`;
+        if (durationMs !== undefined && parsed) profile.stages.push({ name, durationMs, target: parsed });
+      });
+  }
+
+  if (raw.defaults !== undefined) {
+    const defaults = raw.defaults as Record<string, unknown>;
+    if (typeof defaults !== 'object' || defaults === null) problems.push('$.defaults: expected an object');
+    else {
+      for (const key of Object.keys(defaults)) if (key !== 'headers') problems.push(`$.defaults.${key}: unknown field (known: headers)`);
+      const headers = defaults.headers as Record<string, unknown> | undefined;
+      if (headers !== undefined) {
+        for (const [name, value] of Object.entries(headers)) {
+          if (typeof value !== 'string') problems.push(`$.defaults.headers.${name}: expected a string`);
+          else profile.defaults.headers[name] = value;
+        }
+        for (const bad of unknownExpressions(JSON.stringify(headers))) problems.push(`$.defaults.headers: unknown template expression ${bad}`);
+      }
+    }
+  }
+
+  if (raw.requests !== undefined) {
+    if (typeof raw.requests !== 'object' || raw.requests === null) problems.push('$.requests: expected an object keyed by endpoint ("POST /api/login")');
+    else
+      for (const [key, value] of Object.entries(raw.requests as Record<string, unknown>)) {
+        const path = `$.requests["${key}"]`;
+        if (!/^[A-Z]+ \//.test(key)) problems.push(`${path}: the key must be "METHOD /route", e.g. "POST /api/login"`);
+        if (typeof value !== 'object' || value === null) {
+          problems.push(`${path}: expected an object`);
+          continue;
+        }
+        const spec = value as Record<string, unknown>;
+        for (const k of Object.keys(spec)) if (!['headers', 'json', 'body', 'capture'].includes(k)) problems.push(`${path}.${k}: unknown field (known: headers, json, body, capture)`);
+        const text = JSON.stringify(spec);
+        for (const bad of unknownExpressions(text)) problems.push(`${path}: unknown template expression ${bad} (known: int(a,b), uuid, pick(...), env.NAME, var.NAME, param.NAME)`);
+        if (spec.capture !== undefined) {
+          for (const [name, from] of Object.entries(spec.capture as Record<string, unknown>)) {
+            if (typeof from !== 'string' || !/^(json:[\w.[\]$]+|header:[\w-]+)$/.test(from)) problems.push(`${path}.capture.${name}: expected "json:field.path" or "header:name"`);
+          }
+        }
+        profile.requests[key] = spec as RequestSpec;
+      }
+  }
+
+  if (raw.thresholds !== undefined) {
+    if (!Array.isArray(raw.thresholds)) problems.push('$.thresholds: expected an array of expressions');
+    else {
+      const parsed = parseThresholds(raw.thresholds as ThresholdSpec[]);
+      profile.thresholds = parsed.thresholds;
+      problems.push(...parsed.problems.map((p) => `$.${p}`));
+    }
+  }
+
+  if (raw.http !== undefined) {
+    const http = raw.http as Record<string, unknown>;
+    const timeoutMs = dur('$.http.timeout', http.timeout);
+    if (timeoutMs !== undefined) profile.http.timeoutMs = timeoutMs;
+    if (http.connections === null) profile.http.connections = null;
+    else {
+      const c = num('$.http.connections', http.connections, 1);
+      if (c !== undefined) profile.http.connections = c;
+    }
+    const m = num('$.http.maxInFlight', http.maxInFlight, 1);
+    if (m !== undefined) profile.http.maxInFlight = m;
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(`${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in the profile`, problems, { hint: 'see schema/profile.schema.json' });
+  }
+  return profile;
+}

@@ -1,0 +1,222 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { RunContext } from '../core/context.js';
+import { ConfigError, InputError, UsageError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import type { TrafficModel } from '../core/types.js';
+import { VERSION } from '../core/version.js';
+import { HttpClient } from '../engine/http-client.js';
+import { requestBuilding } from '../engine/request-builder.js';
+import { runOpenModel } from '../engine/runner.js';
+import { parseModel } from '../model/load.js';
+import { buildResults, type RunResults } from '../reports/results.js';
+import { renderRunSummary } from '../reports/terminal.js';
+import { planModelWindow } from '../schedule/model-window.js';
+import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
+import { SessionSynthesizer } from '../synth/synthesizer.js';
+import { evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
+import { parseThresholds, type Threshold } from '../thresholds/parse.js';
+import { importModel } from './import.js';
+import { loadProfile, type Profile } from './profile.js';
+import { toJson, writeFileAtomic } from './write-output.js';
+
+export interface RunOptions {
+  /** A profile, a model.json, or a log (imported on the fly). */
+  input: string;
+  target?: string | undefined;
+  scale?: number | undefined;
+  speed?: number | undefined;
+  window?: string | undefined;
+  durationMs?: number | undefined;
+  seed?: number | undefined;
+  warmStart?: boolean | undefined;
+  maxInFlight?: number | undefined;
+  connections?: number | null | undefined;
+  timeoutMs?: number | undefined;
+  drainMs?: number | undefined;
+  /** Extra thresholds from the command line, added to the profile's. */
+  thresholds?: string[] | undefined;
+  out?: string | undefined;
+  /** Skip writing results.json. */
+  noOut?: boolean | undefined;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  results: RunResults;
+}
+
+const DEFAULTS = { scale: 1, speed: 1, window: 'peak', durationMs: 60_000, seed: 1, maxInFlight: 10_000, timeoutMs: 10_000, drainMs: 5_000 };
+
+/** Loads the input: a profile (with its model), a model file, or a log to import. */
+export async function loadRunInput(input: string, ctx: RunContext): Promise<{ profile: Profile | null; model: TrafficModel; source: string }> {
+  const path = resolve(ctx.cwd, input);
+  if (path.endsWith('.json')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path, 'utf8'));
+    } catch (cause) {
+      throw new InputError(`cannot read ${input}: ${(cause as Error).message}`, { hint: 'give a profile, a model.json written by `tidemark import`, or a log', cause });
+    }
+    if (json !== null && typeof json === 'object' && 'schemaVersion' in json && 'endpoints' in json) {
+      return { profile: null, model: parseModel(json, input), source: input };
+    }
+    const profile = await loadProfile(path);
+    if (!profile.model) throw new ConfigError(`${input}: the profile names no model`, ['$.model: required: a model.json or a log file, relative to the profile']);
+    const model = await loadModelOrLog(profile.model, ctx);
+    return { profile, model, source: `${input} (model ${profile.model})` };
+  }
+  return { profile: null, model: await loadModelOrLog(path, ctx), source: input };
+}
+
+async function loadModelOrLog(path: string, ctx: RunContext): Promise<TrafficModel> {
+  if (path.endsWith('.json')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path, 'utf8'));
+    } catch (cause) {
+      throw new InputError(`cannot read model ${path}: ${(cause as Error).message}`, { hint: 'write one with `tidemark import LOG -o model.json`', cause });
+    }
+    return parseModel(json, path);
+  }
+  return (await importModel([path], {}, ctx)).model;
+}
+
+/** Compiles the load shape: the profile's stages, or the model's window. */
+function planLoad(model: TrafficModel, profile: Profile | null, opts: RunOptions): { curve: RateCurve; description: string; scale: number; speed: number; window: string } {
+  const scale = opts.scale ?? profile?.load.scale ?? DEFAULTS.scale;
+  const speed = opts.speed ?? profile?.load.speed ?? DEFAULTS.speed;
+  const window = opts.window ?? profile?.load.window ?? DEFAULTS.window;
+  if (!(scale > 0)) throw new UsageError('--scale must be greater than 0', { hint: 'e.g. --scale 3 for three times the real peak' });
+  if (!(speed > 0)) throw new UsageError('--speed must be greater than 0', { hint: 'e.g. --speed 60 plays an hour in a minute' });
+  if (profile && profile.stages.length > 0) {
+    if (window !== 'peak') throw new UsageError('--window applies to model-driven runs; this profile has stages', { hint: 'drop --window, or remove the stages' });
+    // Stage targets ramp linearly from the previous stage's target (the first holds its own).
+    const peak = model.arrivals.peak.sessionsPerSec;
+    const rateOf = (t: Profile['stages'][number]['target']): number => (t.kind === 'scale' ? t.value * peak : t.perSec) * scale * speed;
+    const segments: RateSegment[] = [];
+    let at = 0;
+    let previous: number | null = null;
+    const durationScale = opts.durationMs !== undefined ? opts.durationMs / profile.stages.reduce((s, st) => s + st.durationMs, 0) : 1;
+    for (const stage of profile.stages) {
+      const to = rateOf(stage.target);
+      const length = stage.durationMs * durationScale;
+      segments.push({ startMs: at, endMs: at + length, fromPerSec: previous ?? to, toPerSec: to, stage: stage.name });
+      at += length;
+      previous = to;
+    }
+    return { curve: new RateCurve(segments), description: `${profile.stages.length} stage(s) of profile ${profile.name}, relative to the peak hour ${model.arrivals.peak.start}`, scale, speed, window };
+  }
+  const plan = planModelWindow(model, { scale, speed, window, durationMs: opts.durationMs ?? profile?.load.durationMs ?? DEFAULTS.durationMs });
+  return { curve: plan.curve, description: plan.description, scale, speed, window };
+}
+
+function stageSpans(curve: RateCurve): StageSpan[] {
+  const spans: StageSpan[] = [];
+  for (const segment of curve.segments) {
+    const last = spans[spans.length - 1];
+    if (last && last.name === segment.stage && last.endMs === segment.startMs) last.endMs = segment.endMs;
+    else spans.push({ name: segment.stage, startMs: segment.startMs, endMs: segment.endMs });
+  }
+  return spans;
+}
+
+/**
+ * `tidemark run`: replays synthesized sessions of the model against the target, measures,
+ * judges, prints the summary and writes results.json.
+ */
+export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { profile: Profile | null; model: TrafficModel; source: string }): Promise<RunOutcome> {
+  const { profile, model, source } = preloaded ?? (await loadRunInput(opts.input, ctx));
+  const target = opts.target ?? profile?.target;
+  if (!target) throw new UsageError('no target: give --target URL (or "target" in the profile)', { hint: 'e.g. --target http://127.0.0.1:8080' });
+
+  const extra = parseThresholds(opts.thresholds ?? []);
+  if (extra.problems.length > 0) throw new ConfigError('invalid --threshold', extra.problems);
+  const thresholds: Threshold[] = [...(profile?.thresholds ?? []), ...extra.thresholds];
+
+  const load = planLoad(model, profile, opts);
+  const seed = opts.seed ?? profile?.seed ?? DEFAULTS.seed;
+  const warmStart = opts.warmStart ?? profile?.load.warmStart ?? true;
+  const maxInFlight = opts.maxInFlight ?? profile?.http.maxInFlight ?? DEFAULTS.maxInFlight;
+  const connections = opts.connections !== undefined ? opts.connections : profile?.http.connections !== undefined ? profile.http.connections : null;
+  const synth = new SessionSynthesizer(model, { seed });
+  if (synth.endpointKeys().length === 0) throw new InputError(`${source}: the model has no replayable endpoint`, { hint: 'import a log with requests first' });
+
+  const client = new HttpClient({ target, connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false });
+  const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
+  const stages = stageSpans(load.curve);
+  const lookbackMs = warmStart ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
+
+  const progressEveryMs = 10_000;
+  let run;
+  try {
+    run = await runOpenModel(
+      {
+        curve: load.curve,
+        sessions: (id) => synth.session(id),
+        seed,
+        thinkTimeFactor: 1 / load.speed,
+        warmStartLookbackMs: lookbackMs,
+        maxInFlight,
+        drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
+        buildRequest: building.build,
+        onResponse: building.onResponse,
+        wantBody: building.wantBody,
+        onSecond: (elapsedMs, recorder, inFlight) => {
+          if (elapsedMs % progressEveryMs !== 0) return;
+          let requests = 0;
+          let errors = 0;
+          for (const cell of recorder.cells.values()) {
+            requests += cell.count;
+            errors += cell.errors;
+          }
+          ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(load.curve.durationMs / 1000)}s  ${requests} requests, ${errors} errors, ${inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
+        },
+      },
+      client,
+      ctx.clock,
+      ctx.signal,
+    );
+  } finally {
+    await client.close();
+  }
+
+  const thresholdResults = evaluateThresholds(thresholds, { recorder: run.recorder, elapsedMs: run.durationMs, stages });
+  const results = buildResults({
+    tidemarkVersion: VERSION,
+    recorder: run.recorder,
+    thresholds: thresholdResults,
+    target: client.origin,
+    source,
+    knobs: {
+      mode: profile && profile.stages.length > 0 ? 'stages' : 'model',
+      scale: load.scale,
+      speed: load.speed,
+      window: load.window,
+      durationMs: load.curve.durationMs,
+      seed,
+      warmStart,
+      maxInFlight,
+      connections,
+      description: load.description,
+    },
+    stages,
+    startedAtWallMs: run.startedAtWallMs,
+    endedAtWallMs: run.endedAtWallMs,
+    durationMs: run.durationMs,
+    targetSessionsPerSec: load.curve.meanRatePerSec(),
+    meanSessionLength: model.sessions.length.mean,
+    partial: run.partial,
+    partialReason: run.partialReason,
+    eventLoopDelayMs: run.eventLoopDelayMs,
+  });
+
+  ctx.stdout.write(renderRunSummary(results, { color: ctx.stdout.isTTY === true }));
+  if (!opts.noOut) {
+    const out = resolve(ctx.cwd, opts.out ?? 'results.json');
+    await writeFileAtomic(out, toJson(results));
+    ctx.stdout.write(`results written to ${opts.out ?? 'results.json'}\n`);
+  }
+  const exitCode = run.partial ? ExitCode.INTERRUPTED : results.verdict === 'pass' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
+  return { exitCode, results };
+}

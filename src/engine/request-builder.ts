@@ -1,0 +1,102 @@
+import { createRng, hashSeed } from '../core/rng.js';
+import type { PlannedRequest } from '../core/types.js';
+import { expandJson, expandString, type TemplateScope } from '../synth/template.js';
+import type { HttpRequest, HttpResponse } from './http-client.js';
+import type { RequestBuilder, ResponseHook, SessionState } from './runner.js';
+
+/** What a profile says about one endpoint's requests (see src/commands/profile.ts). */
+export interface RequestTemplate {
+  headers?: Record<string, string>;
+  json?: unknown;
+  body?: string;
+  capture?: Record<string, string>;
+}
+
+export interface RequestBuilding {
+  build: RequestBuilder;
+  onResponse: ResponseHook;
+  wantBody: (request: PlannedRequest) => boolean;
+}
+
+const USER_AGENT = 'tidemark';
+
+/**
+ * Turns planned requests into HTTP requests with the profile's headers and bodies, and reads
+ * captured values (`json:cartId`, `header:x-token`) out of responses into the session, where
+ * later requests find them as `${var.NAME}`.
+ */
+export function requestBuilding(
+  templates: Record<string, RequestTemplate>,
+  defaultHeaders: Record<string, string>,
+  env: TemplateScope['env'],
+  seed: number,
+): RequestBuilding {
+  const build: RequestBuilder = (planned, session) => {
+    const template = templates[planned.endpointKey];
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    const rng = createRng(hashSeed(`${seed}:${session.plan.id}:${planned.path}:${Object.keys(session.vars).length}`));
+    const scope: TemplateScope = { rng, env, vars: session.vars, params: planned.params ?? {} };
+    // A header that needs a value the session has not captured yet (no token before login) is left out.
+    const setHeaders = (from: Record<string, string> | undefined): void => {
+      for (const [name, value] of Object.entries(from ?? {})) {
+        const missing = [...value.matchAll(/\$\{\s*var\.([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)].some((m) => session.vars[m[1] as string] === undefined);
+        if (!missing) headers[name.toLowerCase()] = expandString(value, scope);
+      }
+    };
+    setHeaders(defaultHeaders);
+    if (!template) return { method: planned.method, path: planned.path, headers };
+    setHeaders(template.headers);
+    let body: string | undefined;
+    if (template.json !== undefined) {
+      body = JSON.stringify(expandJson(template.json, scope));
+      headers['content-type'] ??= 'application/json';
+    } else if (template.body !== undefined) {
+      body = expandString(template.body, scope);
+    }
+    const request: HttpRequest = { method: planned.method, path: planned.path, headers };
+    if (body !== undefined) request.body = body;
+    return request;
+  };
+
+  const onResponse: ResponseHook = (planned, response, session) => {
+    const capture = templates[planned.endpointKey]?.capture;
+    if (!capture || response.failure) return;
+    let parsed: unknown;
+    for (const [name, from] of Object.entries(capture)) {
+      const value = captureValue(from, response, () => (parsed ??= safeJson(response.text)));
+      if (value !== undefined) session.vars[name] = value;
+    }
+  };
+
+  const wantBody = (planned: PlannedRequest): boolean => {
+    const capture = templates[planned.endpointKey]?.capture;
+    return capture !== undefined && Object.values(capture).some((c) => c.startsWith('json:'));
+  };
+
+  return { build, onResponse, wantBody };
+}
+
+function safeJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function captureValue(from: string, response: HttpResponse, json: () => unknown): string | undefined {
+  if (from.startsWith('header:')) {
+    const value = response.headers[from.slice(7).toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  let node: unknown = json();
+  const path = from.slice(5).replace(/^\$\.?/, '');
+  for (const part of path.split(/[.[\]]/).filter(Boolean)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node === undefined || node === null || typeof node === 'object' ? undefined : String(node);
+}
+
+export type { SessionState };

@@ -1,0 +1,214 @@
+/**
+ * Sessionization: requests of one identity (client IP + user agent, hashed with a salt) belong
+ * to one session until a gap longer than the inactivity timeout (30 minutes by default).
+ *
+ * Requests must come in time order (the builder's reorder buffer sees to it). Memory holds only
+ * the sessions that may still continue: every second of log time, sessions idle for longer than
+ * the timeout are closed and forgotten. A session that comes back after the timeout is a new
+ * session whether or not the sweep has closed the old one yet, so sweeping changes memory,
+ * never the result.
+ *
+ * The sweep is cheap (amortized O(1) per request) without reordering anything per request: open
+ * sessions also sit in a FIFO queue in order of `queuedMs`, the time each was put at its end.
+ * The sweep takes from the front; a session queued more than a timeout ago is either idle
+ * (closed) or was active since (queued again, at most once per timeout); it stops at the first
+ * session queued less than a timeout ago, since all later ones were queued later still. An idle
+ * session is thus forgotten between one and two timeouts after its last request. (A Map in
+ * insertion order cannot serve as the queue: V8 leaves deleted entries as holes that every
+ * iteration from the front walks again.)
+ *
+ * Per session: its length (requests), duration (first to last request start), the gaps between
+ * consecutive request starts (think times), its entry endpoint, and the transitions between
+ * consecutive endpoints and from the last one to the exit state. Endpoints are the route tree's
+ * provisional key ids (integers); `remap` brings them up to date after keys merged.
+ */
+import { StreamingDistribution } from './distribution.js';
+
+/** Transition target id of the exit state; key ids are ≥ 0, so −1 is free. */
+export const EXIT_ID = -1;
+
+interface OpenSession {
+  firstMs: number;
+  lastMs: number;
+  count: number;
+  lastKey: number;
+  /** When it was (re)queued; the queue is in order of this. */
+  queuedMs: number;
+  identity: number;
+}
+
+export class Sessionizer {
+  count = 0;
+  readonly length = new StreamingDistribution();
+  readonly durationSec = new StreamingDistribution();
+  readonly thinkTimeMs = new StreamingDistribution();
+  private open = new Map<number, OpenSession>();
+  private queue: OpenSession[] = [];
+  private queueHead = 0;
+  private entry = new Map<number, number>();
+  private transitions = new Map<number, Map<number, number>>();
+  private nextSweepMs = -Infinity;
+  private readonly sweepEveryMs: number;
+
+  constructor(private readonly timeoutMs: number) {
+    this.sweepEveryMs = Math.min(timeoutMs, 1000);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /**
+   * One request of `identity` at `timeMs` (not earlier than the previous call's) to endpoint
+   * `keyId`. Returns true when it starts a new session.
+   */
+  observe(identity: number, timeMs: number, keyId: number): boolean {
+    if (timeMs >= this.nextSweepMs) this.sweep(timeMs);
+    let s = this.open.get(identity);
+    if (s !== undefined && timeMs - s.lastMs > this.timeoutMs) {
+      this.close(s);
+      s = undefined;
+    }
+    if (s === undefined) {
+      s = { firstMs: timeMs, lastMs: timeMs, count: 1, lastKey: keyId, queuedMs: timeMs, identity };
+      this.open.set(identity, s);
+      this.queue.push(s);
+      this.count++;
+      this.entry.set(keyId, (this.entry.get(keyId) ?? 0) + 1);
+      return true;
+    }
+    this.thinkTimeMs.add(timeMs - s.lastMs);
+    this.countTransition(s.lastKey, keyId);
+    s.lastMs = timeMs;
+    s.count++;
+    s.lastKey = keyId;
+    return false;
+  }
+
+  /** End of input: every open session ends. */
+  closeAll(): void {
+    for (const s of this.open.values()) this.close(s);
+    this.open.clear();
+    this.queue = [];
+    this.queueHead = 0;
+  }
+
+  /** Replaces every key id by `find(id)` (after provisional keys were merged). */
+  remap(find: (keyId: number) => number): void {
+    const entry = new Map<number, number>();
+    for (const [k, c] of this.entry) {
+      const r = find(k);
+      entry.set(r, (entry.get(r) ?? 0) + c);
+    }
+    this.entry = entry;
+    const transitions = new Map<number, Map<number, number>>();
+    for (const [from, row] of this.transitions) {
+      const rf = find(from);
+      let out = transitions.get(rf);
+      if (out === undefined) transitions.set(rf, (out = new Map()));
+      for (const [to, c] of row) {
+        const rt = to === EXIT_ID ? EXIT_ID : find(to);
+        out.set(rt, (out.get(rt) ?? 0) + c);
+      }
+    }
+    this.transitions = transitions;
+    for (const s of this.open.values()) s.lastKey = find(s.lastKey);
+  }
+
+  /** Entry counts by key id (ids as recorded; resolve with the tree's `find`). */
+  entries(): ReadonlyMap<number, number> {
+    return this.entry;
+  }
+
+  /** Transition counts: from key id → (to key id or EXIT_ID) → count. */
+  transitionCounts(): ReadonlyMap<number, ReadonlyMap<number, number>> {
+    return this.transitions;
+  }
+
+  private close(s: OpenSession): void {
+    this.length.add(s.count);
+    this.durationSec.add((s.lastMs - s.firstMs) / 1000);
+    this.countTransition(s.lastKey, EXIT_ID);
+  }
+
+  private countTransition(from: number, to: number): void {
+    let row = this.transitions.get(from);
+    if (row === undefined) this.transitions.set(from, (row = new Map()));
+    row.set(to, (row.get(to) ?? 0) + 1);
+  }
+
+  private sweep(nowMs: number): void {
+    const queue = this.queue;
+    let head = this.queueHead;
+    while (head < queue.length) {
+      const s = queue[head] as OpenSession;
+      if (nowMs - s.queuedMs <= this.timeoutMs) break;
+      head++;
+      // A session replaced by a newer one of the same identity is no longer open: skip it.
+      if (this.open.get(s.identity) !== s) continue;
+      if (nowMs - s.lastMs > this.timeoutMs) {
+        this.close(s);
+        this.open.delete(s.identity);
+      } else {
+        s.queuedMs = nowMs; // not lastMs: the queue must stay in queuedMs order
+        queue.push(s);
+      }
+    }
+    if (head > 4096 && head * 2 > queue.length) {
+      this.queue = queue.slice(head);
+      head = 0;
+    }
+    this.queueHead = head;
+    this.nextSweepMs = nowMs + this.sweepEveryMs;
+  }
+}
+
+/**
+ * A 52-bit hash of (client, user agent) with a salt (`seedA`, `seedB`): the session identity.
+ * The raw address is never stored, even in memory; two identities collide with probability
+ * ~2⁻⁵² per pair. `userAgent` is a number standing for the user agent (see `UserAgentCodes`),
+ * so that a 100-character user agent string is not hashed in JavaScript on every request.
+ */
+export function identityHash(seedA: number, seedB: number, client: string, userAgent: number): number {
+  let h1 = seedA | 0;
+  let h2 = seedB | 0;
+  for (let i = 0; i < client.length; i++) {
+    const c = client.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  h1 = Math.imul(h1 ^ (userAgent | 0), 0x01000193);
+  h2 = Math.imul(h2 ^ (userAgent | 0), 0x5bd1e995);
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h2 ^= h2 >>> 13;
+  h2 = Math.imul(h2, 0xc2b2ae35);
+  h2 ^= h2 >>> 16;
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
+}
+
+/**
+ * User agents → small integers, in order of first appearance (so deterministic). Logs have few
+ * distinct user agents compared with requests; past `capacity` of them, a 31-bit hash is used
+ * instead (negative, so the two never meet).
+ */
+export class UserAgentCodes {
+  private readonly codes = new Map<string, number>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  code(userAgent: string): number {
+    const known = this.codes.get(userAgent);
+    if (known !== undefined) return known;
+    if (this.codes.size < this.capacity) {
+      const code = this.codes.size;
+      this.codes.set(userAgent, code);
+      return code;
+    }
+    let h = 0x811c9dc5;
+    for (let i = 0; i < userAgent.length; i++) h = Math.imul(h ^ userAgent.charCodeAt(i), 0x01000193);
+    return -1 - (h >>> 1);
+  }
+}

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { fileSource } from './file.js';
+import { expandGlob, hasGlobMagic, kindOf, listFilesRecursively } from './glob.js';
+import { stdinSource } from './stdin.js';
+import type { InputSource, SourceIO } from './types.js';
+
+/**
+ * Turns command-line specs into inputs, in the order given:
+ * - `-`: standard input;
+ * - an existing file: itself (even if its name has glob characters);
+ * - a directory: its files, recursively, sorted by name (dot-files skipped);
+ * - a glob (`logs/*.log.gz`, `logs/**\/access*`, `{a,b}.log`): the files it matches, sorted.
+ * A file reached twice is read once. Every problem (missing file, empty glob) is reported at
+ * once, in one InputError.
+ */
+export async function resolveSources(specs: string[], io: SourceIO): Promise<InputSource[]> {
+  const sources: InputSource[] = [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  let stdinUsed = false;
+  const add = (name: string): void => {
+    const absolute = resolve(io.cwd, name);
+    if (seen.has(absolute)) return;
+    seen.add(absolute);
+    sources.push(fileSource(name, absolute));
+  };
+  if (specs.length === 0) problems.push('no input given: pass log files, directories, globs, or - for stdin');
+  for (const spec of specs) {
+    if (spec === '-') {
+      if (stdinUsed) problems.push('-: stdin is given twice; it can be read only once');
+      else sources.push(stdinSource(io.stdin));
+      stdinUsed = true;
+      continue;
+    }
+    if (spec.startsWith('s3://')) {
+      problems.push(`${spec}: S3 sources are not supported yet; download the objects (aws s3 sync) and pass the directory`);
+      continue;
+    }
+    const kind = await kindOf(resolve(io.cwd, spec));
+    if (kind === 'file') add(spec);
+    else if (kind === 'directory') {
+      const files = await listFilesRecursively(resolve(io.cwd, spec), spec);
+      if (files.length === 0) problems.push(`${spec}: directory has no files`);
+      for (const file of files) add(file);
+    } else if (kind === 'other') {
+      problems.push(`${spec}: is not a regular file or directory`);
+    } else if (hasGlobMagic(spec)) {
+      const { files, directories } = await expandGlob(spec, io.cwd);
+      if (files.length === 0) {
+        problems.push(
+          directories > 0
+            ? `${spec}: matches ${directories} director${directories === 1 ? 'y' : 'ies'} but no files (use dir/** to read inside them)`
+            : `${spec}: no files match this pattern`,
+        );
+      }
+      for (const file of files) add(file);
+    } else {
+      problems.push(`${spec}: no such file or directory`);
+    }
+  }
+  if (problems.length > 0) {
+    const message = problems.length === 1 ? (problems[0] as string) : `${problems.length} inputs cannot be read:\n  ${problems.join('\n  ')}`;
+    throw new InputError(message, {
+      problems,
+      hint: 'check the paths (relative to the current directory); quote globs so that the shell does not expand them',
+    });
+  }
+  return sources;
+}

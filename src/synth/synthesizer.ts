@@ -1,0 +1,93 @@
+import { createRng, hashSeed } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
+import type { ModelEndpoint, PlannedRequest, SessionPlan, TrafficModel } from '../core/types.js';
+import { pickWeighted, sampleDistribution } from './sample.js';
+
+export const EXIT = '$exit';
+
+export interface SynthOptions {
+  seed: number;
+  /** A walk never exceeds this many requests (guards against a transition matrix without exits). */
+  maxSessionLength?: number;
+}
+
+type Table = { entries: [string, number][]; total: number };
+
+function toTable(probabilities: Record<string, number>, usable: (key: string) => boolean): Table {
+  const entries = Object.entries(probabilities).filter(([key, p]) => p > 0 && usable(key));
+  return { entries, total: entries.reduce((sum, [, p]) => sum + p, 0) };
+}
+
+/**
+ * Turns the model into concrete sessions: an entry endpoint, a first-order Markov walk until
+ * the exit state, think times sampled from the model's distribution, path parameters filled
+ * from the model's pools of real values. Session `id` alone decides its content (each session
+ * has its own RNG stream derived from the seed), so any process can build any session.
+ */
+export class SessionSynthesizer {
+  private readonly endpoints = new Map<string, ModelEndpoint>();
+  private readonly entry: Table;
+  private readonly transitions = new Map<string, Table>();
+  private readonly maxLength: number;
+
+  constructor(
+    private readonly model: TrafficModel,
+    private readonly options: SynthOptions,
+  ) {
+    for (const endpoint of model.endpoints) {
+      if (isReplayable(endpoint)) this.endpoints.set(endpoint.key, endpoint);
+    }
+    const usable = (key: string): boolean => key === EXIT || this.endpoints.has(key);
+    this.entry = toTable(model.sessions.entry, usable);
+    if (this.entry.total === 0) {
+      // No entry table (aggregated source): enter by the endpoint mix.
+      this.entry = toTable(Object.fromEntries(model.endpoints.map((e) => [e.key, e.share])), usable);
+    }
+    for (const [from, row] of Object.entries(model.sessions.transitions)) {
+      this.transitions.set(from, toTable(row, usable));
+    }
+    this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
+  }
+
+  /** The replayable endpoints (those with a concrete route). */
+  endpointKeys(): string[] {
+    return [...this.endpoints.keys()];
+  }
+
+  session(id: number): SessionPlan {
+    const rng = createRng(hashSeed(`${this.options.seed}:${id}`));
+    const requests: PlannedRequest[] = [];
+    let key = pickWeighted(this.entry.entries, this.entry.total, rng);
+    while (key !== undefined && key !== EXIT && requests.length < this.maxLength) {
+      const endpoint = this.endpoints.get(key);
+      if (!endpoint) break;
+      const params: Record<string, string> = {};
+      requests.push({
+        endpointKey: key,
+        method: endpoint.method,
+        path: fillPath(endpoint, rng, params),
+        params,
+        thinkTimeMs: requests.length === 0 ? 0 : Math.max(0, sampleDistribution(this.model.sessions.thinkTimeMs, rng)),
+      });
+      const row = this.transitions.get(key);
+      key = row && row.total > 0 ? pickWeighted(row.entries, row.total, rng) : EXIT;
+    }
+    return { id, requests };
+  }
+}
+
+/** Endpoints whose template can be turned back into a concrete path. */
+export function isReplayable(endpoint: ModelEndpoint): boolean {
+  return endpoint.template.startsWith('/') && !endpoint.template.includes(':other');
+}
+
+function fillPath(endpoint: ModelEndpoint, rng: Rng, chosen: Record<string, string>): string {
+  const template = endpoint.template;
+  if (!template.includes(':')) return template;
+  return template.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_match, name: string) => {
+    const pool = endpoint.params?.[`:${name}`] ?? endpoint.params?.[name];
+    const value = pool && pool.length > 0 ? (pool[Math.floor(rng.next() * pool.length)] as string) : String(1 + Math.floor(rng.next() * 1000));
+    chosen[name] = value;
+    return encodeURIComponent(value);
+  });
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ModelBuilder } from '../../src/model/builder.js';
+import { parseModel } from '../../src/model/load.js';
+import { InputError } from '../../src/core/errors.js';
+import type { TrafficModel } from '../../src/core/types.js';
+import { OPTIONS, SEC, rec } from './records.js';
+
+function validModel(): TrafficModel {
+  const b = new ModelBuilder(OPTIONS);
+  for (let i = 0; i < 20; i++) {
+    b.add(rec({ at: i * SEC, path: `/api/products/${i % 4}`, query: 'sort=price', bytes: 100 + i, durationMs: 10 + i, client: `10.0.0.${i % 3}` }));
+    b.add(rec({ at: i * SEC + 500, method: 'POST', path: '/api/cart', client: `10.0.0.${i % 3}` }));
+  }
+  b.reject('bad timestamp', 'access.log:3');
+  b.noteSource({ name: 'access.log', format: 'combined', lines: 41, accepted: 40, rejected: 1 });
+  return JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
+}
+
+function problemsOf(json: unknown): string[] {
+  try {
+    parseModel(json, 'model.json');
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as InputError).problems;
+  }
+  return [];
+}
+
+type Key = string | number;
+type Schema = Record<string, unknown>;
+
+function jsonPath(keys: Key[]): string {
+  return keys.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `${p}.${k}` : `${p}[${JSON.stringify(k)}]`), '$');
+}
+
+/** Every (path, schema, required) the schema describes in `value`, following $ref, items and additionalProperties. */
+function schemaFields(root: Schema, schema: Schema, value: unknown, keys: Key[], out: { keys: Key[]; schema: Schema; required: boolean }[]): void {
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/$defs/', '');
+    schema = { ...((root.$defs as Record<string, Schema>)[name] as Schema), ...schema, $ref: undefined };
+  }
+  if (Array.isArray(value) && schema.items) {
+    if (value.length > 0) schemaFields(root, schema.items as Schema, value[0], [...keys, 0], out);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  const required = (schema.required ?? []) as string[];
+  for (const [name, sub] of Object.entries(props)) {
+    if (!(name in (value as object))) continue;
+    out.push({ keys: [...keys, name], schema: sub, required: required.includes(name) });
+    schemaFields(root, sub, (value as Record<string, unknown>)[name], [...keys, name], out);
+  }
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    const first = Object.keys(value as object).find((k) => !(k in props));
+    if (first !== undefined) {
+      out.push({ keys: [...keys, first], schema: schema.additionalProperties as Schema, required: false });
+      schemaFields(root, schema.additionalProperties as Schema, (value as Record<string, unknown>)[first], [...keys, first], out);
+    }
+  }
+}
+
+function mutate(model: unknown, keys: Key[], change: (parent: Record<Key, unknown>, key: Key) => void): unknown {
+  const copy = structuredClone(model) as Record<Key, unknown>;
+  let parent = copy;
+  for (const k of keys.slice(0, -1)) parent = parent[k] as Record<Key, unknown>;
+  change(parent, keys[keys.length - 1] as Key);
+  return copy;
+}
+
+describe('parseModel', () => {
+  it('accepts a model the builder wrote', () => {
+    const model = validModel();
+    expect(parseModel(model, 'model.json')).toBe(model);
+  });
+
+  it('reports every problem with its JSON path, not only the first', () => {
+    const model = validModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    model.schemaVersion = 2;
+    model.endpoints[1].count = 'many';
+    model.endpoints[0].statusClasses['9xx'] = 1;
+    model.sessions.entry['GET /nowhere'] = 0.1;
+    model.sessions.thinkTimeMs.quantiles = [3, 2, 1];
+    model.arrivals.hourly = model.arrivals.hourly.slice(1);
+    model.arrivals.peak.hourOfDay = 24;
+    delete model.provenance;
+    let error: unknown;
+    try {
+      parseModel(model, 'model.json');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const e = error as InputError;
+    expect(e.code).toBe('E_INPUT');
+    expect(e.problems).toEqual([
+      'model.json: $.schemaVersion: unsupported version 2 (this tidemark reads 1)',
+      'model.json: $.endpoints[0].statusClasses["9xx"]: unknown status class (expected one of 1xx, 2xx, 3xx, 4xx, 5xx, other)',
+      'model.json: $.endpoints[1].count: expected a number, got string',
+      'model.json: $.sessions.thinkTimeMs.quantiles[1]: quantiles must not decrease (2 after 3)',
+      'model.json: $.sessions.entry["GET /nowhere"]: not an endpoint of this model',
+      'model.json: $.arrivals.hourly: expected 24 items, got 23',
+      'model.json: $.arrivals.peak.hourOfDay: must be ≤ 23, got 24',
+      'model.json: $.provenance: missing (expected an object)',
+    ]);
+    expect(e.message).toContain('8 problems');
+    for (const p of e.problems) expect(e.message).toContain(p);
+  });
+
+  it('rejects what is not a model at all', () => {
+    expect(problemsOf([])).toEqual(['model.json: $: expected an object, got array']);
+    expect(problemsOf({})).toContain('model.json: $.schemaVersion: missing (expected 1)');
+  });
+
+  it('checks that endpoint keys are unique and match method + template', () => {
+    const model = validModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    model.endpoints[1].key = model.endpoints[0].key;
+    expect(problemsOf(model)).toEqual([
+      `model.json: $.endpoints[1].key: expected "POST /api/cart" (method, space, template), got "GET /api/products/:id"`,
+      'model.json: $.endpoints[1].key: duplicate endpoint "GET /api/products/:id"',
+      // …and the tables that still name the endpoint that is gone.
+      'model.json: $.sessions.transitions["GET /api/products/:id"]["POST /api/cart"]: not an endpoint of this model',
+      'model.json: $.sessions.transitions["POST /api/cart"]: not an endpoint of this model',
+    ]);
+  });
+
+  describe('agrees with schema/model.schema.json', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../schema/model.schema.json', import.meta.url), 'utf8')) as Schema;
+    const model = validModel();
+    const fields: { keys: Key[]; schema: Schema; required: boolean }[] = [];
+    schemaFields(schema, schema, model, [], fields);
+
+    it('covers the whole model', () => {
+      const paths = fields.map((f) => jsonPath(f.keys));
+      for (const p of ['$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected', '$.arrivals.peak.sessionsPerMinute']) {
+        expect(paths).toContain(p);
+      }
+    });
+
+    it('every field the schema requires is required by parseModel', () => {
+      for (const f of fields.filter((x) => x.required)) {
+        const broken = mutate(model, f.keys, (parent, key) => delete parent[key]);
+        expect(problemsOf(broken).some((p) => p.startsWith(`model.json: ${jsonPath(f.keys)}: missing`)), jsonPath(f.keys)).toBe(true);
+      }
+    });
+
+    it('every typed field is type-checked by parseModel', () => {
+      for (const f of fields) {
+        if (f.schema.type === undefined && f.schema.const === undefined && f.schema.$ref === undefined) continue;
+        const broken = mutate(model, f.keys, (parent, key) => {
+          parent[key] = true;
+        });
+        expect(problemsOf(broken).some((p) => p.startsWith(`model.json: ${jsonPath(f.keys)}`)), jsonPath(f.keys)).toBe(true);
+      }
+    });
+  });
+});
