@@ -1,18 +1,19 @@
-import type { RunContext } from '../core/context.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { runDemo } from '../commands/demo.js';
 import { runImport } from '../commands/import.js';
 import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
 import { serveDemo } from '../commands/serve-demo.js';
-import type { CommandSpec, OptionSpec, ParsedArgs } from './args.js';
+import type { OptionSpec } from './args.js';
+import type { Command } from './command.js';
 
-export interface Command {
-  spec: CommandSpec;
-  handler: (args: ParsedArgs, ctx: RunContext) => Promise<number>;
-}
+export type { Command };
 
-const RUN_OPTIONS: OptionSpec[] = [
+/**
+ * The command registry. Commands with much option handling live in their own file
+ * (`src/cli/command-<name>.ts`, exporting a Command) and are listed here.
+ */
+export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'target', short: 't', type: 'string', arg: 'URL', description: 'the origin to load (the only host contacted)' },
   { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'K times as many sessions as the model (think times stay real)', default: '1' },
   { name: 'speed', type: 'number', arg: 'C', description: "the window's clock runs C times faster (rates ×C, think times ÷C)", default: '1' },

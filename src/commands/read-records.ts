@@ -38,7 +38,7 @@ export interface ReadStats {
 export interface RecordStream {
   /** Records in input order (sources one after another, lines in file order; not sorted by time). */
   records: AsyncIterable<LogRecord>;
-  /** The same records in batches (one per chunk read): cheaper per record. Consume one of the two. */
+  /** The same records in batches (one per chunk read): cheaper per record. Consume one of the two (once). */
   batches: AsyncIterable<LogRecord[]>;
   /** Filled while the records are consumed; complete when they are. */
   stats: ReadStats;
@@ -78,6 +78,15 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   async function* readSource(input: InputSource): AsyncGenerator<LogRecord[]> {
     const lines = readLineBatches(await input.open(), input.name, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
     const iterator = lines[Symbol.asyncIterator]();
+    try {
+      yield* parseSource(input, iterator);
+    } finally {
+      // Closes the file when detection fails or the consumer stops early.
+      await iterator.return(undefined);
+    }
+  }
+
+  async function* parseSource(input: InputSource, iterator: AsyncIterator<LineItem[]>): AsyncGenerator<LogRecord[]> {
     const sourceStats: SourceStats = { name: input.name, format: '', reason: '', lines: 0, accepted: 0, rejected: 0 };
     stats.sources.push(sourceStats);
     // Lines read for detection are kept and replayed through the parser.
@@ -137,12 +146,10 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     }
   }
 
-  let started = false;
   async function* allBatches(): AsyncGenerator<LogRecord[]> {
-    if (started) throw new InputError('the records of this read were already consumed', { hint: 'call readRecords again' });
-    started = true;
     for (const source of sources) yield* readSource(source);
   }
+  // One generator behind both views: records read through one are gone from the other.
   const batches = allBatches();
   async function* records(): AsyncGenerator<LogRecord> {
     for await (const batch of batches) yield* batch;

@@ -486,10 +486,20 @@ export function defineLogFormat(definition: LogFormatDefinition): LineFormat & {
  * auto-detected (it has no format string until created); without one it reads `fallback`.
  */
 export function customLogFormat(name: string, syntax: Syntax, fallback: string): LineFormat {
+  // One compilation per format string, however many inputs use it.
+  const compiled = new Map<string, CompiledLogFormat>();
   return {
     name,
     description: `${syntax === 'nginx' ? 'nginx log_format' : 'Apache LogFormat'} given with --log-format (default: ${fallback})`,
     detect: () => 0,
-    create: (options: FormatOptions) => new LogFormatParser(compileLogFormat(options.logFormat ?? fallback, syntax), zoneResolver(options.timeZone)),
+    create: (options: FormatOptions) => {
+      const text = options.logFormat ?? fallback;
+      let format = compiled.get(text);
+      if (!format) {
+        format = compileLogFormat(text, syntax);
+        if (compiled.size < 100) compiled.set(text, format);
+      }
+      return new LogFormatParser(format, zoneResolver(options.timeZone));
+    },
   };
 }

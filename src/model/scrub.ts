@@ -59,15 +59,10 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE_WORDS.has(words.join(''));
 }
 
-const EMAIL = /^[^@\s/]+@[^@\s/]+\.[a-z]{2,}$/i;
 const EMAIL_ANYWHERE = /[^@\s/]+@[^@\s/]+\.[a-z]{2,}/i;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$/i;
 const JWT = /^eyJ[\w-]+\.[\w-]+\.?[\w-]*$/;
-
-export function isEmailLike(decoded: string): boolean {
-  return decoded.includes('@') && EMAIL.test(decoded);
-}
 
 export function isIpLike(decoded: string): boolean {
   return IPV4.test(decoded) || (decoded.includes(':') && IPV6.test(decoded));

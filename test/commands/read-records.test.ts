@@ -107,6 +107,15 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('lets a consumer stop early', async () => {
+    const stream = await readRecords(['formats/filebeat-2019/nginx-access/access.log', 'sources/gzip-named.log'], {}, io);
+    for await (const record of stream.records) {
+      expect(record.status).toBe(200);
+      break;
+    }
+    expect(stream.stats.sources).toHaveLength(1);
+  });
+
   it('offers batches for fast consumers, and can be read only once', async () => {
     const stream = await readRecords(['sources/tree/**/*.log*'], {}, io);
     let count = 0;
