@@ -12,8 +12,11 @@ import { unknownExpressions } from '../synth/template.js';
 export interface StageSpec {
   name: string;
   durationMs: number;
-  /** Either a multiple of the model's peak session rate ("3x") or sessions per second ("50/s"). */
-  target: { kind: 'scale'; value: number } | { kind: 'rate'; perSec: number };
+  /**
+   * Open model: a multiple of the model's peak session rate ("3x") or sessions per second
+   * ("50/s"). Closed model: a number of concurrent users, each looping sessions.
+   */
+  target: { kind: 'scale'; value: number } | { kind: 'rate'; perSec: number } | { kind: 'users'; users: number };
 }
 
 export interface RequestSpec {
@@ -142,11 +145,18 @@ export function parseProfile(json: unknown, file: string): Profile {
         const stage = s as Record<string, unknown>;
         const durationMs = dur(`${path}.duration`, stage.duration);
         if (stage.duration === undefined) problems.push(`${path}.duration: required (e.g. "2m")`);
+        for (const key of Object.keys(stage)) if (!['name', 'duration', 'target', 'users'].includes(key)) problems.push(`${path}.${key}: unknown field (known: name, duration, target, users)`);
         const targetText = stage.target;
         let parsed: StageSpec['target'] | undefined;
-        const m = typeof targetText === 'string' ? /^(\d+(?:\.\d+)?)\s*(x|\/s)$/.exec(targetText.trim()) : null;
-        if (m) parsed = m[2] === 'x' ? { kind: 'scale', value: Number(m[1]) } : { kind: 'rate', perSec: Number(m[1]) };
-        else problems.push(`${path}.target: expected "Nx" (a multiple of the model's peak) or "N/s" (sessions per second), found ${JSON.stringify(targetText)}`);
+        if (stage.users !== undefined) {
+          if (typeof stage.users !== 'number' || !Number.isInteger(stage.users) || stage.users < 0) problems.push(`${path}.users: expected a whole number of users ≥ 0`);
+          else if (targetText !== undefined) problems.push(`${path}: give "target" (open model) or "users" (closed model), not both`);
+          else parsed = { kind: 'users', users: stage.users };
+        } else {
+          const m = typeof targetText === 'string' ? /^(\d+(?:\.\d+)?)\s*(x|\/s)$/.exec(targetText.trim()) : null;
+          if (m) parsed = m[2] === 'x' ? { kind: 'scale', value: Number(m[1]) } : { kind: 'rate', perSec: Number(m[1]) };
+          else problems.push(`${path}.target: expected "Nx" (a multiple of the model's peak) or "N/s" (sessions per second), or "users": N, found ${JSON.stringify(targetText)}`);
+        }
         const name = str(`${path}.name`, stage.name) ?? `stage${i + 1}`;
         if (durationMs !== undefined && parsed) profile.stages.push({ name, durationMs, target: parsed });
       });
@@ -167,6 +177,9 @@ export function parseProfile(json: unknown, file: string): Profile {
       }
     }
   }
+
+  const kinds = new Set(profile.stages.map((s) => (s.target.kind === 'users' ? 'closed' : 'open')));
+  if (kinds.size > 1) problems.push('$.stages: mixes open ("target") and closed ("users") stages; use one kind per profile');
 
   if (raw.requests !== undefined) {
     if (typeof raw.requests !== 'object' || raw.requests === null) problems.push('$.requests: expected an object keyed by endpoint ("POST /api/login")');

@@ -7,17 +7,18 @@ import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { HttpClient } from '../engine/http-client.js';
 import { requestBuilding } from '../engine/request-builder.js';
-import { runOpenModel } from '../engine/runner.js';
+import { runSchedule } from '../engine/runner.js';
 import { parseModel } from '../model/load.js';
-import { buildResults, type RunResults } from '../reports/results.js';
+import { buildResults, type RunKnobs, type RunResults } from '../reports/results.js';
 import { renderRunSummary } from '../reports/terminal.js';
 import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
+import { UserCurve, type UserSegment } from '../schedule/user-curve.js';
 import { SessionSynthesizer } from '../synth/synthesizer.js';
 import { evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
 import { parseThresholds, type Threshold } from '../thresholds/parse.js';
 import { importModel } from './import.js';
-import { loadProfile, type Profile } from './profile.js';
+import { loadProfile, type Profile, type StageSpec } from './profile.js';
 import { toJson, writeFileAtomic } from './write-output.js';
 
 export interface RunOptions {
@@ -28,6 +29,10 @@ export interface RunOptions {
   speed?: number | undefined;
   window?: string | undefined;
   durationMs?: number | undefined;
+  /** A fixed request rate (requests/s, evenly spaced, one request per session drawn from the mix). */
+  rate?: number | undefined;
+  /** Multiplies every stage's duration (flash-sale.json with 0.05 runs in a minute). */
+  timeScale?: number | undefined;
   seed?: number | undefined;
   warmStart?: boolean | undefined;
   maxInFlight?: number | undefined;
@@ -82,22 +87,55 @@ async function loadModelOrLog(path: string, ctx: RunContext): Promise<TrafficMod
   return (await importModel([path], {}, ctx)).model;
 }
 
-/** Compiles the load shape: the profile's stages, or the model's window. */
-function planLoad(model: TrafficModel, profile: Profile | null, opts: RunOptions): { curve: RateCurve; description: string; scale: number; speed: number; window: string } {
+interface LoadPlan {
+  curve: RateCurve;
+  users?: UserCurve;
+  arrivals: 'poisson' | 'uniform';
+  singleRequests: boolean;
+  description: string;
+  mode: RunKnobs['mode'];
+  scale: number;
+  speed: number;
+  window: string;
+}
+
+/** Compiles the load shape: a fixed rate, the profile's stages (open or closed), or the model's window. */
+function planLoad(model: TrafficModel, profile: Profile | null, opts: RunOptions): LoadPlan {
   const scale = opts.scale ?? profile?.load.scale ?? DEFAULTS.scale;
   const speed = opts.speed ?? profile?.load.speed ?? DEFAULTS.speed;
   const window = opts.window ?? profile?.load.window ?? DEFAULTS.window;
   if (!(scale > 0)) throw new UsageError('--scale must be greater than 0', { hint: 'e.g. --scale 3 for three times the real peak' });
   if (!(speed > 0)) throw new UsageError('--speed must be greater than 0', { hint: 'e.g. --speed 60 plays an hour in a minute' });
+  const durationMs = opts.durationMs ?? profile?.load.durationMs ?? DEFAULTS.durationMs;
+  if (opts.rate !== undefined) {
+    if (!(opts.rate > 0)) throw new UsageError('--rate must be greater than 0', { hint: 'requests per second, e.g. --rate 2000' });
+    const curve = new RateCurve([{ startMs: 0, endMs: durationMs, fromPerSec: opts.rate, toPerSec: opts.rate, stage: 'main' }]);
+    return { curve, arrivals: 'uniform', singleRequests: true, description: `a fixed ${opts.rate} requests/s, evenly spaced, endpoints drawn from the model's mix`, mode: 'rate', scale: 1, speed: 1, window };
+  }
   if (profile && profile.stages.length > 0) {
     if (window !== 'peak') throw new UsageError('--window applies to model-driven runs; this profile has stages', { hint: 'drop --window, or remove the stages' });
-    // Stage targets ramp linearly from the previous stage's target (the first holds its own).
+    const totalMs = profile.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
+    const durationScale = (opts.durationMs !== undefined ? opts.durationMs / totalMs : 1) * (opts.timeScale ?? 1);
+    // Targets ramp linearly from the previous stage's target (the first stage holds its own).
+    if (profile.stages[0]?.target.kind === 'users') {
+      const segments: UserSegment[] = [];
+      let at = 0;
+      let previous: number | null = null;
+      for (const stage of profile.stages) {
+        const to = (stage.target as { users: number }).users * scale;
+        const length = stage.durationMs * durationScale;
+        segments.push({ startMs: at, endMs: at + length, fromUsers: previous ?? to, toUsers: to, stage: stage.name });
+        at += length;
+        previous = to;
+      }
+      const users = new UserCurve(segments);
+      return { curve: new RateCurve([]), users, arrivals: 'poisson', singleRequests: false, description: `${profile.stages.length} closed stage(s) of profile ${profile.name}, up to ${users.maxUsers()} users`, mode: 'users', scale, speed, window };
+    }
     const peak = model.arrivals.peak.sessionsPerSec;
-    const rateOf = (t: Profile['stages'][number]['target']): number => (t.kind === 'scale' ? t.value * peak : t.perSec) * scale * speed;
+    const rateOf = (t: StageSpec['target']): number => (t.kind === 'scale' ? t.value * peak : t.kind === 'rate' ? t.perSec : 0) * scale * speed;
     const segments: RateSegment[] = [];
     let at = 0;
     let previous: number | null = null;
-    const durationScale = opts.durationMs !== undefined ? opts.durationMs / profile.stages.reduce((s, st) => s + st.durationMs, 0) : 1;
     for (const stage of profile.stages) {
       const to = rateOf(stage.target);
       const length = stage.durationMs * durationScale;
@@ -105,10 +143,14 @@ function planLoad(model: TrafficModel, profile: Profile | null, opts: RunOptions
       at += length;
       previous = to;
     }
-    return { curve: new RateCurve(segments), description: `${profile.stages.length} stage(s) of profile ${profile.name}, relative to the peak hour ${model.arrivals.peak.start}`, scale, speed, window };
+    return { curve: new RateCurve(segments), arrivals: 'poisson', singleRequests: false, description: `${profile.stages.length} stage(s) of profile ${profile.name}, relative to the peak hour ${model.arrivals.peak.start}`, mode: 'stages', scale, speed, window };
   }
-  const plan = planModelWindow(model, { scale, speed, window, durationMs: opts.durationMs ?? profile?.load.durationMs ?? DEFAULTS.durationMs });
-  return { curve: plan.curve, description: plan.description, scale, speed, window };
+  const plan = planModelWindow(model, { scale, speed, window, durationMs });
+  return { curve: plan.curve, arrivals: 'poisson', singleRequests: false, description: plan.description, mode: 'model', scale, speed, window };
+}
+
+function userStageSpans(users: UserCurve): StageSpan[] {
+  return stageSpans(new RateCurve(users.segments.map((s) => ({ startMs: s.startMs, endMs: s.endMs, fromPerSec: 0, toPerSec: 0, stage: s.stage }))));
 }
 
 function stageSpans(curve: RateCurve): StageSpan[] {
@@ -142,18 +184,21 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const synth = new SessionSynthesizer(model, { seed });
   if (synth.endpointKeys().length === 0) throw new InputError(`${source}: the model has no replayable endpoint`, { hint: 'import a log with requests first' });
 
-  const client = new HttpClient({ target, connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false });
+  const client = new HttpClient({ target, connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false }, () => ctx.clock.nowMs());
   const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
-  const stages = stageSpans(load.curve);
-  const lookbackMs = warmStart ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
+  const scheduledMs = load.users ? load.users.durationMs : load.curve.durationMs;
+  const stages = load.users ? userStageSpans(load.users) : stageSpans(load.curve);
+  const lookbackMs = warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
 
   const progressEveryMs = 10_000;
   let run;
   try {
-    run = await runOpenModel(
+    run = await runSchedule(
       {
         curve: load.curve,
-        sessions: (id) => synth.session(id),
+        arrivals: load.arrivals,
+        users: load.users,
+        sessions: load.singleRequests ? (id) => synth.single(id) : (id) => synth.session(id),
         seed,
         thinkTimeFactor: 1 / load.speed,
         warmStartLookbackMs: lookbackMs,
@@ -162,7 +207,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
         buildRequest: building.build,
         onResponse: building.onResponse,
         wantBody: building.wantBody,
-        onSecond: (elapsedMs, recorder, inFlight) => {
+        onSecond: (elapsedMs, recorder, live) => {
           if (elapsedMs % progressEveryMs !== 0) return;
           let requests = 0;
           let errors = 0;
@@ -170,7 +215,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
             requests += cell.count;
             errors += cell.errors;
           }
-          ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(load.curve.durationMs / 1000)}s  ${requests} requests, ${errors} errors, ${inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
+          ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(scheduledMs / 1000)}s  ${requests} requests, ${errors} errors, ${live.inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
         },
       },
       client,
@@ -189,11 +234,11 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     target: client.origin,
     source,
     knobs: {
-      mode: profile && profile.stages.length > 0 ? 'stages' : 'model',
+      mode: load.mode,
       scale: load.scale,
       speed: load.speed,
       window: load.window,
-      durationMs: load.curve.durationMs,
+      durationMs: scheduledMs,
       seed,
       warmStart,
       maxInFlight,
@@ -205,7 +250,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     endedAtWallMs: run.endedAtWallMs,
     durationMs: run.durationMs,
     targetSessionsPerSec: load.curve.meanRatePerSec(),
-    meanSessionLength: model.sessions.length.mean,
+    meanSessionLength: load.singleRequests ? 1 : model.sessions.length.mean,
     partial: run.partial,
     partialReason: run.partialReason,
     eventLoopDelayMs: run.eventLoopDelayMs,

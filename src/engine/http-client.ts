@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { FailureKind } from '../metrics/outcome.js';
 import { TidemarkError } from '../core/errors.js';
 
@@ -30,17 +30,28 @@ export interface HttpResponse {
   headers: Record<string, string | string[] | undefined>;
   /** Body text, only when asked for (captures need it). */
   text?: string;
+  /**
+   * When the request was actually written to a socket (monotonic ms), or NaN when it never
+   * was. With a capped pool a request can wait for a connection: that wait is the difference
+   * between latency from the intended time and latency from the actual send.
+   */
+  sentAtMs: number;
 }
 
 /**
  * The one place that speaks HTTP (STYLE.md: only src/engine imports undici). A pool per
- * origin, keep-alive, bodies consumed and counted, failures returned as data.
+ * origin, keep-alive, bodies consumed and counted, failures returned as data. Requests go
+ * through `dispatch` with a handler: no stream objects per request, and the handler learns
+ * the moment the request is written (onRequestStart), which `request()` hides.
  */
 export class HttpClient {
   private readonly pool: Pool;
   readonly origin: string;
+  private readonly now: () => number;
+  private cutting = false;
+  private readonly active = new Set<{ abort(reason: Error): void }>();
 
-  constructor(options: HttpClientOptions) {
+  constructor(options: HttpClientOptions, now: () => number = () => performance.now()) {
     let url: URL;
     try {
       url = new URL(options.target);
@@ -51,6 +62,7 @@ export class HttpClient {
       throw new TidemarkError('E_USAGE', `--target: ${url.protocol} is not supported`, { hint: 'use an http:// or https:// URL' });
     }
     this.origin = url.origin;
+    this.now = now;
     this.pool = new Pool(this.origin, {
       connections: options.connections,
       pipelining: options.pipelining,
@@ -62,35 +74,64 @@ export class HttpClient {
     });
   }
 
-  async send(request: HttpRequest, signal: AbortSignal, wantBody = false): Promise<HttpResponse> {
-    try {
-      const response = await this.pool.request({
-        method: request.method as 'GET',
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        signal,
-      });
+  send(request: HttpRequest, wantBody = false): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve) => {
+      let status = 0;
       let bytes = 0;
-      let text: string | undefined;
-      if (wantBody) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of response.body) {
-          bytes += (chunk as Buffer).length;
-          chunks.push(chunk as Buffer);
-        }
-        text = Buffer.concat(chunks).toString('utf8');
-      } else {
-        for await (const chunk of response.body) bytes += (chunk as Buffer).length;
+      let sentAtMs = Number.NaN;
+      let headers: Record<string, string | string[] | undefined> = {};
+      const chunks: Buffer[] | null = wantBody ? [] : null;
+      let controller: { abort(reason: Error): void } | null = null;
+      const done = (response: HttpResponse): void => {
+        if (controller) this.active.delete(controller);
+        resolve(response);
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (c) => {
+          sentAtMs = this.now();
+          controller = c;
+          if (this.cutting) c.abort(new Error('cut off at the end of the run'));
+          else this.active.add(c);
+        },
+        onResponseStart: (_c, statusCode, responseHeaders) => {
+          status = statusCode;
+          headers = responseHeaders as Record<string, string | string[] | undefined>;
+        },
+        onResponseData: (_c, chunk) => {
+          bytes += chunk.length;
+          chunks?.push(chunk);
+        },
+        onResponseEnd: () => {
+          const response: HttpResponse = { status, failure: null, bytes, headers, sentAtMs };
+          if (chunks) response.text = Buffer.concat(chunks).toString('utf8');
+          done(response);
+        },
+        onResponseError: (_c, err) => {
+          done({ status: 0, failure: this.cutting ? 'cut_off' : classifyFailure(err), bytes, headers: {}, sentAtMs });
+        },
+      };
+      try {
+        this.pool.dispatch(
+          { method: request.method as Dispatcher.HttpMethod, path: request.path, headers: request.headers ?? null, body: request.body ?? null },
+          handler,
+        );
+      } catch (err) {
+        done({ status: 0, failure: this.cutting ? 'cut_off' : classifyFailure(err), bytes: 0, headers: {}, sentAtMs });
       }
-      return { status: response.statusCode, failure: null, bytes, headers: response.headers, text };
-    } catch (err) {
-      return { status: 0, failure: classifyFailure(err, signal), bytes: 0, headers: {} };
-    }
+    });
+  }
+
+  /** Ends every request still in flight or queued; they resolve as `cut_off`. */
+  async cutOff(): Promise<void> {
+    this.cutting = true;
+    const reason = new Error('cut off at the end of the run');
+    for (const c of this.active) c.abort(reason);
+    this.active.clear();
+    await this.pool.destroy(reason).catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    if (!this.pool.destroyed) await this.pool.destroy().catch(() => undefined);
   }
 }
 

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Clock } from '../core/clock.js';
 import { MinHeap } from '../core/heap.js';
@@ -7,12 +6,15 @@ import type { PlannedRequest, SessionPlan } from '../core/types.js';
 import { Recorder } from '../metrics/recorder.js';
 import { constantPoisson, poissonArrivals, type Arrival } from '../schedule/arrivals.js';
 import type { RateCurve } from '../schedule/rate-curve.js';
+import type { UserCurve } from '../schedule/user-curve.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 
 /** What a session remembers between its requests (captured values, auth token). */
 export interface SessionState {
   plan: SessionPlan;
   vars: Record<string, string>;
+  /** The virtual user that runs it, in closed-model runs. */
+  vu?: number;
 }
 
 /** Turns a planned request into the HTTP request to send (headers, bodies from a profile). */
@@ -20,8 +22,15 @@ export type RequestBuilder = (request: PlannedRequest, session: SessionState) =>
 /** Reads values out of a response for later requests of the same session. */
 export type ResponseHook = (request: PlannedRequest, response: HttpResponse, session: SessionState) => void;
 
-export interface OpenRunOptions {
+export interface RunOptions {
+  /**
+   * Open model: session starts follow this curve (non-homogeneous Poisson, or evenly spaced
+   * with `arrivals: 'uniform'`). Closed model: `users` instead.
+   */
   curve: RateCurve;
+  arrivals?: 'poisson' | 'uniform';
+  /** Closed model: this many virtual users, each looping sessions (like k6 ramping-vus). */
+  users?: UserCurve | undefined;
   sessions: (id: number) => SessionPlan;
   seed: number;
   /** Think times are multiplied by this (1 / speed). */
@@ -29,7 +38,7 @@ export interface OpenRunOptions {
   /**
    * Start in steady state: sessions that would have begun before t=0 (at the initial rate,
    * looking back this far) are already under way, so the run does not open on an empty system.
-   * 0 = cold start.
+   * 0 = cold start. Open model only.
    */
   warmStartLookbackMs: number;
   /** Live sessions (hence requests in flight, one per session) at most; a session over it is dropped. */
@@ -40,82 +49,126 @@ export interface OpenRunOptions {
   onResponse?: ResponseHook | undefined;
   /** Whether the response hook needs the body text. */
   wantBody?: ((request: PlannedRequest) => boolean) | undefined;
-  /** Called once a second of run time with the recorder (live progress, live thresholds). */
-  onSecond?: ((elapsedMs: number, recorder: Recorder, inFlight: number) => void) | undefined;
+  /** Called once a second of run time (live progress, live thresholds); may stop the run. */
+  onSecond?: ((elapsedMs: number, recorder: Recorder, live: { inFlight: number; sessions: number }) => void) | undefined;
 }
 
-export interface OpenRunResult {
+export interface RunOutcome {
   recorder: Recorder;
   startedAtWallMs: number;
   endedAtWallMs: number;
-  /** Scheduled length of the run (what rates are computed over). */
+  /** Run time covered (the schedule's length, or less when stopped early). */
   durationMs: number;
   /** Ended early: interrupted (signal) or aborted by a threshold. */
   partial: boolean;
   partialReason: string | null;
-  expectedSessions: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Most virtual users live at once (closed model), or most sessions live (open). */
+  peakSessions: number;
 }
 
-interface PendingRequest {
+interface Pending {
   session: SessionState;
   index: number;
 }
 
+/** Evenly spaced arrivals along a rate curve (k6's constant-arrival-rate): the n-th at ∫λ = n. */
+function* uniformArrivals(curve: RateCurve): Generator<Arrival> {
+  let owed = 0;
+  for (const s of curve.segments) {
+    const stepMs = 1;
+    for (let t = s.startMs; t < s.endMs; t += stepMs) {
+      const rate = s.fromPerSec + ((s.toPerSec - s.fromPerSec) * (t - s.startMs)) / (s.endMs - s.startMs);
+      owed += (rate * stepMs) / 1000;
+      while (owed >= 1) {
+        owed -= 1;
+        yield { timeMs: t + stepMs - (owed * 1000) / Math.max(rate, 1e-9), stage: s.stage };
+      }
+    }
+  }
+}
+
 /**
- * The open-model run loop. Every request has an intended send time from the schedule: a
- * session's first request at its arrival, each later one at the previous response's end plus
- * its think time. Latency is measured from that time (as wrk2 does), so a slow target cannot
- * slow the schedule down and hide its own latency. A session that would exceed the in-flight
- * cap is dropped and counted, never delayed.
+ * The run loop. Every request has an intended send time from the schedule: a session's first
+ * request at its arrival, each later one at the previous response's end plus its think time.
+ * Latency is measured from that time (as wrk2 does), so a slow target cannot slow the schedule
+ * down and hide its own latency. A session that would exceed the in-flight cap is dropped and
+ * counted, never delayed. Timers: setTimeout for waits over 2 ms, setImmediate below, so sends
+ * leave within a fraction of a millisecond of their time without spinning the whole run.
  */
-export async function runOpenModel(options: OpenRunOptions, client: HttpClient, clock: Clock, signal: AbortSignal): Promise<OpenRunResult> {
-  const { curve } = options;
-  const durationMs = curve.durationMs;
+export async function runSchedule(options: RunOptions, client: HttpClient, clock: Clock, signal: AbortSignal): Promise<RunOutcome> {
+  const { curve, users } = options;
+  const scheduledMs = users ? users.durationMs : curve.durationMs;
   const startedAtWallMs = clock.wallMs();
   const t0 = clock.nowMs();
   const recorder = new Recorder(t0);
   const rng = createRng(options.seed);
-  const arrivals = poissonArrivals(curve, rng.fork(1));
-  const cutOff = new AbortController();
-  // Every request in flight listens on it.
-  setMaxListeners(0, cutOff.signal);
+  const arrivals: Iterator<Arrival> = users ? [][Symbol.iterator]() : options.arrivals === 'uniform' ? uniformArrivals(curve) : poissonArrivals(curve, rng.fork(1));
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
 
-  const queue = new MinHeap<PendingRequest>();
+  const queue = new MinHeap<Pending>();
   let nextArrival: Arrival | undefined = arrivals.next().value ?? undefined;
   let sessionId = 0;
   let liveSessions = 0;
+  let peakSessions = 0;
   let inFlight = 0;
   let stopped = false;
+  let endedAtRunMs = scheduledMs;
   let partialReason: string | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   let lastSecond = 0;
+  // Closed model: virtual users and whether each is still wanted.
+  const vuWanted: boolean[] = [];
+  let vuLive = 0;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  const finishSession = (): void => {
-    liveSessions--;
-    recorder.sessionsCompleted++;
+  const stageAt = (runMs: number): string => (users ? users.stageAt(runMs) : curve.stageAt(runMs));
+
+  const newSession = (vu?: number): SessionState | null => {
+    const plan = options.sessions(sessionId++);
+    if (plan.requests.length === 0) return null;
+    liveSessions++;
+    peakSessions = Math.max(peakSessions, liveSessions);
+    recorder.sessionsStarted++;
+    return vu === undefined ? { plan, vars: {} } : { plan, vars: {}, vu };
   };
 
-  const send = (pending: PendingRequest, intendedRunMs: number): void => {
+  const finishSession = (session: SessionState, endRunMs: number): void => {
+    liveSessions--;
+    recorder.sessionsCompleted++;
+    if (session.vu === undefined || stopped) return;
+    if (!vuWanted[session.vu]) {
+      vuLive--;
+      return;
+    }
+    // The user starts another session after a pause like any think time.
+    const next = newSession(session.vu);
+    if (!next) return;
+    const pause = (next.plan.requests[1]?.thinkTimeMs ?? 0) * options.thinkTimeFactor;
+    queue.push(endRunMs + pause, { session: next, index: 0 });
+    wake();
+  };
+
+  const send = (pending: Pending, intendedRunMs: number): void => {
     const { session, index } = pending;
     const planned = session.plan.requests[index] as PlannedRequest;
-    const stage = curve.stageAt(intendedRunMs);
+    const stage = stageAt(intendedRunMs);
     const request = options.buildRequest(planned, session);
     const wantBody = options.wantBody?.(planned) ?? false;
-    const sentMs = clock.nowMs();
+    const handedMs = clock.nowMs();
     inFlight++;
-    void client.send(request, cutOff.signal, wantBody).then((response) => {
+    void client.send(request, wantBody).then((response) => {
       const endMs = clock.nowMs();
       inFlight--;
       recorder.record({
         endpointKey: planned.endpointKey,
         stage,
         intendedMs: t0 + intendedRunMs,
-        sentMs,
+        // Never written (refused, cut off while queued): the hand-off time stands in.
+        sentMs: Number.isNaN(response.sentAtMs) ? handedMs : response.sentAtMs,
         endMs,
         status: response.status,
         failure: response.failure,
@@ -123,93 +176,118 @@ export async function runOpenModel(options: OpenRunOptions, client: HttpClient, 
       });
       if (response.failure === 'cut_off') recorder.cutOff++;
       options.onResponse?.(planned, response, session);
+      const endRunMs = endMs - t0;
       const next = session.plan.requests[index + 1];
-      if (next && !stopped) {
-        const nextRunMs = endMs - t0 + next.thinkTimeMs * options.thinkTimeFactor;
-        if (nextRunMs < durationMs) {
+      if (next && !stopped && (session.vu === undefined || vuWanted[session.vu])) {
+        const nextRunMs = endRunMs + next.thinkTimeMs * options.thinkTimeFactor;
+        if (nextRunMs < scheduledMs) {
           queue.push(nextRunMs, { session, index: index + 1 });
           wake();
           return;
         }
       }
-      finishSession();
+      finishSession(session, endRunMs);
     });
   };
 
-  const startSession = (arrival: Arrival): void => {
-    const id = sessionId++;
+  const startArrival = (arrival: Arrival): void => {
     if (liveSessions >= options.maxInFlight) {
+      sessionId++;
       recorder.droppedSessions++;
       return;
     }
-    const plan = options.sessions(id);
-    if (plan.requests.length === 0) return;
-    liveSessions++;
-    recorder.sessionsStarted++;
-    send({ session: { plan, vars: {} }, index: 0 }, arrival.timeMs);
+    const session = newSession();
+    if (session) send({ session, index: 0 }, arrival.timeMs);
   };
 
-  // Warm start: sessions begun before t=0 at the initial rate are under way; the first of
-  // their requests due at or after 0 is queued at its planned time.
-  if (options.warmStartLookbackMs > 0) {
-    const initialRate = curve.rateAt(0);
-    for (const startMs of constantPoisson(initialRate, -options.warmStartLookbackMs, 0, rng.fork(2))) {
-      const id = sessionId++;
-      const plan = options.sessions(id);
+  // Warm start (open model): sessions begun before t=0 at the initial rate are under way; the
+  // first of their requests due at or after 0 is queued at its planned time.
+  if (!users && options.warmStartLookbackMs > 0) {
+    for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
+      const plan = options.sessions(sessionId++);
       let t = startMs;
       for (let i = 0; i < plan.requests.length; i++) {
         if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * options.thinkTimeFactor;
-        if (t >= 0) {
-          if (t < durationMs) {
-            liveSessions++;
-            recorder.sessionsStarted++;
-            queue.push(t, { session: { plan, vars: {} }, index: i });
-          }
-          break;
+        if (t < 0) continue;
+        if (t < scheduledMs && liveSessions < options.maxInFlight) {
+          liveSessions++;
+          recorder.sessionsStarted++;
+          queue.push(t, { session: { plan, vars: {} }, index: i });
         }
+        break;
       }
     }
+    peakSessions = liveSessions;
   }
 
-  const stop = (reason: string | null): void => {
+  /** Closed model: bring the number of wanted users to the curve's value at `runMs`. */
+  const adjustUsers = (runMs: number): void => {
+    if (!users) return;
+    const target = Math.max(0, Math.round(users.usersAt(runMs)));
+    let wanted = vuWanted.filter(Boolean).length;
+    for (let vu = 0; wanted < target && vu <= vuWanted.length; vu++) {
+      if (vuWanted[vu]) continue;
+      const wasLive = vu < vuWanted.length && vuLive > 0 && vuWanted[vu] === false;
+      vuWanted[vu] = true;
+      wanted++;
+      if (wasLive) continue; // a user still finishing its session just carries on
+      vuLive++;
+      const session = newSession(vu);
+      if (session) queue.push(runMs, { session, index: 0 });
+    }
+    for (let vu = vuWanted.length - 1; wanted > target && vu >= 0; vu--) {
+      if (!vuWanted[vu]) continue;
+      vuWanted[vu] = false; // ramp-down: it stops after its request in flight
+      wanted--;
+    }
+  };
+
+  const stop = (reason: string | null, atRunMs: number): void => {
     if (stopped) return;
     stopped = true;
     partialReason = reason;
+    endedAtRunMs = Math.min(scheduledMs, atRunMs);
     if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
     // Sessions waiting for their next request end here; requests in flight may drain.
     while (queue.size > 0) {
-      queue.pop();
-      finishSession();
+      const pending = queue.pop() as Pending;
+      liveSessions--;
+      recorder.sessionsCompleted++;
+      void pending;
     }
     resolveDone();
   };
 
-  const onAbort = (): void => stop(signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'interrupted'));
+  const onAbort = (): void => stop(signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'interrupted'), clock.nowMs() - t0);
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
 
   function pump(): void {
     timer = undefined;
+    immediate = undefined;
     if (stopped) return;
     const nowRun = clock.nowMs() - t0;
+    adjustUsers(nowRun);
     for (;;) {
       const arrivalDue = nextArrival !== undefined && nextArrival.timeMs <= nowRun;
       const queued = queue.peekKey();
       const queueDue = queued !== undefined && queued <= nowRun;
       if (!arrivalDue && !queueDue) break;
       if (arrivalDue && (!queueDue || (nextArrival as Arrival).timeMs <= (queued as number))) {
-        startSession(nextArrival as Arrival);
+        startArrival(nextArrival as Arrival);
         nextArrival = arrivals.next().value ?? undefined;
       } else {
-        send(queue.pop() as PendingRequest, queued as number);
+        send(queue.pop() as Pending, queued as number);
       }
     }
-    while (nowRun - lastSecond * 1000 >= 1000) {
+    while (nowRun - lastSecond * 1000 >= 1000 && !stopped) {
       lastSecond++;
-      options.onSecond?.(lastSecond * 1000, recorder, inFlight);
+      options.onSecond?.(lastSecond * 1000, recorder, { inFlight, sessions: liveSessions });
     }
-    if (nowRun >= durationMs) {
-      stop(null);
+    if (stopped) return;
+    if (nowRun >= scheduledMs) {
+      stop(null, scheduledMs);
       return;
     }
     wake();
@@ -218,38 +296,39 @@ export async function runOpenModel(options: OpenRunOptions, client: HttpClient, 
   function wake(): void {
     if (stopped) return;
     const nowRun = clock.nowMs() - t0;
-    let next = Math.min(durationMs, lastSecond * 1000 + 1000);
+    let next = Math.min(scheduledMs, lastSecond * 1000 + 1000);
+    if (users) next = Math.min(next, nowRun + 50); // re-check the user curve
     if (nextArrival !== undefined) next = Math.min(next, nextArrival.timeMs);
     const queued = queue.peekKey();
     if (queued !== undefined) next = Math.min(next, queued);
     const delay = next - nowRun;
     if (timer) clearTimeout(timer);
-    if (delay <= 0) {
-      timer = setTimeout(pump, 0);
-    } else {
-      timer = setTimeout(pump, Math.max(1, Math.floor(delay)));
-    }
+    if (immediate) clearImmediate(immediate);
+    timer = undefined;
+    immediate = undefined;
+    if (delay > 2) timer = setTimeout(pump, Math.floor(delay - 1));
+    else immediate = setImmediate(pump);
   }
 
   wake();
   await done;
   // Drain: what is still in flight gets drainTimeoutMs, then is cut off and counted.
   if (!(await waitUntil(() => inFlight === 0, options.drainTimeoutMs))) {
-    cutOff.abort();
+    await client.cutOff();
     await waitUntil(() => inFlight === 0, 1000);
   }
   signal.removeEventListener('abort', onAbort);
   loopDelay.disable();
-  const ns = (x: number): number => Math.round((x / 1e6) * 100) / 100;
+  const ms = (ns: number): number => Math.round((ns / 1e6) * 100) / 100;
   return {
     recorder,
     startedAtWallMs,
     endedAtWallMs: clock.wallMs(),
-    durationMs,
+    durationMs: endedAtRunMs,
     partial: partialReason !== null,
     partialReason,
-    expectedSessions: curve.expectedArrivals(),
-    eventLoopDelayMs: { p50: ns(loopDelay.percentile(50)), p99: ns(loopDelay.percentile(99)), max: ns(loopDelay.max) },
+    eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+    peakSessions,
   };
 }
 

@@ -21,7 +21,7 @@ export interface EndpointResult {
 }
 
 export interface RunKnobs {
-  mode: 'model' | 'stages';
+  mode: 'model' | 'stages' | 'users' | 'rate';
   scale: number;
   speed: number;
   window: string;

@@ -28,6 +28,7 @@ export class SessionSynthesizer {
   private readonly endpoints = new Map<string, ModelEndpoint>();
   private readonly entry: Table;
   private readonly transitions = new Map<string, Table>();
+  private readonly mix: Table;
   private readonly maxLength: number;
 
   constructor(
@@ -43,10 +44,24 @@ export class SessionSynthesizer {
       // No entry table (aggregated source): enter by the endpoint mix.
       this.entry = toTable(Object.fromEntries(model.endpoints.map((e) => [e.key, e.share])), usable);
     }
+    this.mix = toTable(Object.fromEntries(model.endpoints.map((e) => [e.key, e.count])), (key) => this.endpoints.has(key));
     for (const [from, row] of Object.entries(model.sessions.transitions)) {
       this.transitions.set(from, toTable(row, usable));
     }
     this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
+  }
+
+  /**
+   * A one-request session drawn from the endpoint mix: what a fixed request rate (`--rate`)
+   * plays, like k6's constant-arrival-rate with the model's mix.
+   */
+  single(id: number): SessionPlan {
+    const rng = createRng(hashSeed(`${this.options.seed}:single:${id}`));
+    const key = pickWeighted(this.mix.entries, this.mix.total, rng);
+    const endpoint = key === undefined ? undefined : this.endpoints.get(key);
+    if (!endpoint) return { id, requests: [] };
+    const params: Record<string, string> = {};
+    return { id, requests: [{ endpointKey: endpoint.key, method: endpoint.method, path: fillPath(endpoint, rng, params), params, thinkTimeMs: 0 }] };
   }
 
   /** The replayable endpoints (those with a concrete route). */

@@ -3,7 +3,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { createRng } from '../../src/core/rng.js';
 import type { SessionPlan } from '../../src/core/types.js';
 import { HttpClient } from '../../src/engine/http-client.js';
-import { runOpenModel, type OpenRunOptions } from '../../src/engine/runner.js';
+import { runSchedule, type RunOptions } from '../../src/engine/runner.js';
 import { summarizeMs } from '../../src/metrics/histogram.js';
 import { poissonArrivals } from '../../src/schedule/arrivals.js';
 import { RateCurve } from '../../src/schedule/rate-curve.js';
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 const oneRequest = (id: number): SessionPlan => ({ id, requests: [{ endpointKey: 'GET /x', method: 'GET', path: `/x?i=${id}`, thinkTimeMs: 0 }] });
 
-function options(curve: RateCurve, overrides: Partial<OpenRunOptions> = {}): OpenRunOptions {
+function options(curve: RateCurve, overrides: Partial<RunOptions> = {}): RunOptions {
   return {
     curve,
     sessions: oneRequest,
@@ -35,13 +35,13 @@ function client(url: string): HttpClient {
   return new HttpClient({ target: url, connections: null, pipelining: 1, connectTimeoutMs: 2_000, timeoutMs: 5_000, insecure: false });
 }
 
-describe('runOpenModel', () => {
+describe('runSchedule', () => {
   it('sends exactly the scheduled arrivals and measures the server latency', async () => {
     server = await startTestServer(delayed(50));
     const curve = new RateCurve([{ startMs: 0, endMs: 3_000, fromPerSec: 200, toPerSec: 200, stage: 'main' }]);
     const expected = [...poissonArrivals(curve, createRng(7).fork(1))].length;
     const http = client(server.url);
-    const result = await runOpenModel(options(curve), http, systemClock, new AbortController().signal);
+    const result = await runSchedule(options(curve), http, systemClock, new AbortController().signal);
     await http.close();
     const cell = [...result.recorder.cells.values()][0];
     expect(cell?.count).toBe(expected);
@@ -63,7 +63,7 @@ describe('runOpenModel', () => {
     const curve = new RateCurve([{ startMs: 0, endMs: 3_000, fromPerSec: 100, toPerSec: 100, stage: 'main' }]);
     const http = client(server.url);
     setTimeout(() => (stallUntil.at = performance.now() + 1_000), 1_000);
-    const result = await runOpenModel(options(curve), http, systemClock, new AbortController().signal);
+    const result = await runSchedule(options(curve), http, systemClock, new AbortController().signal);
     await http.close();
     const latency = summarizeMs([...result.recorder.cells.values()][0]!.latency);
     // About a third of the requests were due during the stall: they waited up to 1 s.
@@ -77,7 +77,7 @@ describe('runOpenModel', () => {
     const curve = new RateCurve([{ startMs: 0, endMs: 1_500, fromPerSec: 200, toPerSec: 200, stage: 'main' }]);
     const http = client(server.url);
     const started = performance.now();
-    const result = await runOpenModel(options(curve, { maxInFlight: 100, drainTimeoutMs: 500 }), http, systemClock, new AbortController().signal);
+    const result = await runSchedule(options(curve, { maxInFlight: 100, drainTimeoutMs: 500 }), http, systemClock, new AbortController().signal);
     const elapsed = performance.now() - started;
     await http.close();
     expect(result.recorder.sessionsStarted).toBe(100);
@@ -98,7 +98,7 @@ describe('runOpenModel', () => {
       { startMs: 20, endMs: 1_500, fromPerSec: 0, toPerSec: 0, stage: 'main' },
     ]);
     const http = client(server.url);
-    const result = await runOpenModel(options(curve, { sessions: plan, seed: 3 }), http, systemClock, new AbortController().signal);
+    const result = await runSchedule(options(curve, { sessions: plan, seed: 3 }), http, systemClock, new AbortController().signal);
     await http.close();
     const at = new Map(server.requests.map((r) => [r.url, r.atMs]));
     expect(result.recorder.sessionsStarted).toBeGreaterThan(0);

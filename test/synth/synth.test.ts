@@ -145,7 +145,7 @@ describe('requestBuilding', () => {
     expect(login.headers?.['content-type']).toBe('application/json');
     expect(login.headers?.authorization).toBeUndefined();
     expect(building.wantBody({ endpointKey: 'POST /api/login', method: 'POST', path: '/api/login', thinkTimeMs: 0 })).toBe(true);
-    building.onResponse({ endpointKey: 'POST /api/login', method: 'POST', path: '/api/login', thinkTimeMs: 0 }, { status: 200, failure: null, bytes: 10, headers: {}, text: '{"auth":{"token":"t-1"}}' }, session);
+    building.onResponse({ endpointKey: 'POST /api/login', method: 'POST', path: '/api/login', thinkTimeMs: 0 }, { status: 200, failure: null, bytes: 10, headers: {}, text: '{"auth":{"token":"t-1"}}', sentAtMs: 0 }, session);
     expect(session.vars.token).toBe('t-1');
     const next = building.build({ endpointKey: 'GET /api/cart', method: 'GET', path: '/api/cart', thinkTimeMs: 0 }, session);
     expect(next.headers?.authorization).toBe('Bearer t-1');
