@@ -186,10 +186,13 @@ async function listDir(dirAbs: string): Promise<Dirent[]> {
   }
 }
 
-export async function kindOf(abs: string): Promise<'file' | 'directory' | 'other' | 'missing'> {
+/** `pipe`: a FIFO or character device (process substitution, /dev/stdin), readable as a stream. */
+export async function kindOf(abs: string): Promise<'file' | 'directory' | 'pipe' | 'other' | 'missing'> {
   try {
     const s = await stat(abs);
-    return s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+    if (s.isFile()) return 'file';
+    if (s.isDirectory()) return 'directory';
+    return s.isFIFO() || s.isCharacterDevice() ? 'pipe' : 'other';
   } catch {
     return 'missing';
   }

@@ -2,7 +2,7 @@
 export type { InputSource, SourceIO } from './types.js';
 export { resolveSources } from './resolve.js';
 export { fileSource } from './file.js';
-export { stdinSource, STDIN_NAME } from './stdin.js';
+export { pipeSource, stdinSource, STDIN_NAME } from './stdin.js';
 export { readLines, readLineBatches, DEFAULT_MAX_LINE_BYTES, type LineItem, type ReadLinesOptions } from './lines.js';
 export { sniffCompression, type Compression } from './compression.js';
 export { expandGlob, expandBraces, segmentToRegExp } from './glob.js';

@@ -2,13 +2,13 @@ import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { fileSource } from './file.js';
 import { expandGlob, hasGlobMagic, kindOf, listFilesRecursively } from './glob.js';
-import { stdinSource } from './stdin.js';
+import { pipeSource, stdinSource } from './stdin.js';
 import type { InputSource, SourceIO } from './types.js';
 
 /**
  * Turns command-line specs into inputs, in the order given:
  * - `-`: standard input;
- * - an existing file: itself (even if its name has glob characters);
+ * - an existing file: itself (even if its name has glob characters); a pipe (`<(zcat ...)`) too;
  * - a directory: its files, recursively, sorted by name (dot-files skipped);
  * - a glob (`logs/*.log.gz`, `logs/**\/access*`, `{a,b}.log`): the files it matches, sorted.
  * A file reached twice is read once. Every problem (missing file, empty glob) is reported at
@@ -43,8 +43,10 @@ export async function resolveSources(specs: string[], io: SourceIO): Promise<Inp
       const files = await listFilesRecursively(resolve(io.cwd, spec), spec);
       if (files.length === 0) problems.push(`${spec}: directory has no files`);
       for (const file of files) add(file);
+    } else if (kind === 'pipe') {
+      sources.push(pipeSource(spec, resolve(io.cwd, spec)));
     } else if (kind === 'other') {
-      problems.push(`${spec}: is not a regular file or directory`);
+      problems.push(`${spec}: is not a regular file, pipe or directory`);
     } else if (hasGlobMagic(spec)) {
       const { files, directories } = await expandGlob(spec, io.cwd);
       if (files.length === 0) {

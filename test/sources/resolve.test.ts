@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,15 @@ describe('resolveSources', () => {
 
     const empty = await resolveSources(['-'], { cwd: FIXTURES, stdin: Readable.from([]) });
     expect(await linesOf(empty[0] as InputSource)).toEqual([]);
+  });
+
+  it('reads a named pipe, as process substitution gives', async () => {
+    const fifo = join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `gzip -c > ${fifo}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    writer.stdin.end('from\na pipe\n');
+    const [source] = await resolveSources([fifo], io);
+    expect(await linesOf(source as InputSource)).toEqual(['from', 'a pipe']);
   });
 
   it('keeps BOM-stripped CRLF lines and reports binary lines without stopping', async () => {
