@@ -1,11 +1,16 @@
 import { ExitCode } from '../core/exit-codes.js';
+import { UsageError } from '../core/errors.js';
 import { runDemo } from '../commands/demo.js';
 import { runImport } from '../commands/import.js';
 import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
+import { runReplay } from '../commands/replay.js';
 import { serveDemo } from '../commands/serve-demo.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './command.js';
+import { reportCommand } from './command-report.js';
+import { fidelityCommand } from './command-fidelity.js';
+import { exportCommand } from './command-export.js';
 
 export type { Command };
 
@@ -111,6 +116,52 @@ export const COMMANDS: Command[] = [
   },
   {
     spec: {
+      name: 'replay',
+      summary: 'Send the logged requests themselves to a target, at their original spacing (÷ speed).',
+      usage: 'tidemark replay <log...> --target URL [--speed C] [--scale K] [--duration D]',
+      details:
+        'Each logged request is sent at its logged start time, whatever earlier responses did (open loop).\n' +
+        '--scale K plays K copies of every session (client + user agent), each shifted by a seeded offset of\n' +
+        'up to 60 s: twice the sessions, not twice the clock speed. Only --target is contacted.',
+      positionals: [1, Infinity],
+      options: [
+        { name: 'target', short: 't', type: 'string', arg: 'URL', description: 'the origin to send to (the only host contacted)' },
+        { name: 'speed', type: 'number', arg: 'C', description: "the log's clock runs C times faster", default: '1' },
+        { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'K copies of each session', default: '1' },
+        { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'play only this much (after --speed)' },
+        { name: 'format', short: 'f', type: 'string', arg: 'NAME', description: 'skip detection and use this format' },
+        { name: 'log-format', type: 'string', arg: 'STR', description: 'an nginx log_format or Apache LogFormat string' },
+        { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable' },
+        { name: 'max-requests', type: 'number', arg: 'N', description: 'refuse logs with more requests than this', default: '1000000' },
+        { name: 'seed', type: 'number', arg: 'N', description: 'seed for the copies\' offsets', default: '1' },
+        { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'results file', default: 'results.json' },
+      ],
+    },
+    handler: async (args, ctx) => {
+      const target = args.options.target as string | undefined;
+      if (!target) throw new UsageError('tidemark replay: --target URL is required', { hint: 'e.g. --target http://127.0.0.1:8080' });
+      return exitOf(
+        await runReplay(
+          args.positionals,
+          {
+            target,
+            speed: args.options.speed as number | undefined,
+            scale: args.options.scale as number | undefined,
+            durationMs: args.options.duration as number | undefined,
+            format: args.options.format as string | undefined,
+            logFormat: args.options['log-format'] as string | undefined,
+            thresholds: args.options.threshold as string[] | undefined,
+            maxRequests: args.options['max-requests'] as number | undefined,
+            seed: args.options.seed as number | undefined,
+            out: args.options.out as string | undefined,
+          },
+          ctx,
+        ),
+      );
+    },
+  },
+  {
+    spec: {
       name: 'demo',
       summary: 'The whole loop on the embedded sample: sample log → model → built-in shop target → replay at K× → verdict.',
       usage: 'tidemark demo [--scale K] [--duration D]',
@@ -162,4 +213,7 @@ export const COMMANDS: Command[] = [
       return ExitCode.OK;
     },
   },
+  reportCommand,
+  fidelityCommand,
+  exportCommand,
 ];

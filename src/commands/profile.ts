@@ -27,6 +27,8 @@ export interface RequestSpec {
   body?: string;
   /** name → "json:path.to.field" or "header:name": captured from the response for later requests. */
   capture?: Record<string, string>;
+  /** Captured values this request needs (e.g. ["cartId"]); without them it is skipped and counted. */
+  requires?: string[];
 }
 
 export interface Profile {
@@ -192,7 +194,8 @@ export function parseProfile(json: unknown, file: string): Profile {
           continue;
         }
         const spec = value as Record<string, unknown>;
-        for (const k of Object.keys(spec)) if (!['headers', 'json', 'body', 'capture'].includes(k)) problems.push(`${path}.${k}: unknown field (known: headers, json, body, capture)`);
+        for (const k of Object.keys(spec)) if (!['headers', 'json', 'body', 'capture', 'requires'].includes(k)) problems.push(`${path}.${k}: unknown field (known: headers, json, body, capture, requires)`);
+        if (spec.requires !== undefined && (!Array.isArray(spec.requires) || spec.requires.some((r) => typeof r !== 'string'))) problems.push(`${path}.requires: expected a list of captured value names, e.g. ["cartId"]`);
         const text = JSON.stringify(spec);
         for (const bad of unknownExpressions(text)) problems.push(`${path}: unknown template expression ${bad} (known: int(a,b), uuid, pick(...), env.NAME, var.NAME, param.NAME)`);
         if (spec.capture !== undefined) {

@@ -63,6 +63,8 @@ export interface ShopServerStats {
   maxQueue: number;
   /** Requests that gave up waiting for the pool (answered 503). */
   timeouts: number;
+  /** Checkouts by how they named their cart: a cartId the shop issued, an unknown one, or none. */
+  checkouts: { knownCart: number; unknownCart: number; noCart: number };
 }
 
 export interface ShopServer {
@@ -220,7 +222,7 @@ export async function startShopServer(opts: ShopServerOptions = {}): Promise<Sho
     port,
     stats: () => {
       const poolStats = pool.stats();
-      return { requests, byStatus: { ...byStatus }, inFlight, maxQueue: poolStats.maxQueue, timeouts: poolStats.timeouts };
+      return { requests, byStatus: { ...byStatus }, inFlight, maxQueue: poolStats.maxQueue, timeouts: poolStats.timeouts, checkouts: { ...shop.checkouts } };
     },
     close: () => {
       closing ??= (async () => {
@@ -299,6 +301,7 @@ function pathId(segment: string | undefined): number | undefined {
 }
 
 class Shop {
+  readonly checkouts = { knownCart: 0, unknownCart: 0, noCart: 0 };
   private readonly carts = new BoundedMap<string, Cart>(MAX_ENTRIES);
   /** bearer token → cart id */
   private readonly tokenCarts = new BoundedMap<string, string>(MAX_ENTRIES);
@@ -433,6 +436,9 @@ class Shop {
   private async checkout(body: Record<string, unknown>, caller: Caller): Promise<Reply> {
     // A cartId the shop knows wins; otherwise the caller's own cart (replays carry no ids).
     const named = typeof body.cartId === 'string' ? this.carts.get(body.cartId) : undefined;
+    if (named) this.checkouts.knownCart++;
+    else if (typeof body.cartId === 'string' && body.cartId !== '') this.checkouts.unknownCart++;
+    else this.checkouts.noCart++;
     const { cart, headers } = named ? { cart: named, headers: undefined } : this.cartFor(caller);
     await this.query('checkout');
     const items = [...cart.lines].map(([productId, qty]) => {

@@ -10,6 +10,8 @@ export interface RequestTemplate {
   json?: unknown;
   body?: string;
   capture?: Record<string, string>;
+  /** Captured values this request needs; without them it is skipped (and counted), not sent. */
+  requires?: string[];
 }
 
 export interface RequestBuilding {
@@ -45,6 +47,7 @@ export function requestBuilding(
     };
     setHeaders(defaultHeaders);
     if (!template) return { method: planned.method, path: planned.path, headers };
+    if (template.requires?.some((name) => session.vars[name] === undefined)) return null;
     setHeaders(template.headers);
     let body: string | undefined;
     if (template.json !== undefined) {

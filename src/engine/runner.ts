@@ -17,8 +17,11 @@ export interface SessionState {
   vu?: number;
 }
 
-/** Turns a planned request into the HTTP request to send (headers, bodies from a profile). */
-export type RequestBuilder = (request: PlannedRequest, session: SessionState) => HttpRequest;
+/**
+ * Turns a planned request into the HTTP request to send (headers, bodies from a profile), or
+ * null to skip it (a value it requires was never captured in this session).
+ */
+export type RequestBuilder = (request: PlannedRequest, session: SessionState) => HttpRequest | null;
 /** Reads values out of a response for later requests of the same session. */
 export type ResponseHook = (request: PlannedRequest, response: HttpResponse, session: SessionState) => void;
 
@@ -28,7 +31,7 @@ export interface RunOptions {
    * with `arrivals: 'uniform'`). Closed model: `users` instead.
    */
   curve: RateCurve;
-  arrivals?: 'poisson' | 'uniform';
+  arrivals?: 'poisson' | 'uniform' | Iterator<Arrival>;
   /** Closed model: this many virtual users, each looping sessions (like k6 ramping-vus). */
   users?: UserCurve | undefined;
   sessions: (id: number) => SessionPlan;
@@ -103,7 +106,13 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   const t0 = clock.nowMs();
   const recorder = new Recorder(t0);
   const rng = createRng(options.seed);
-  const arrivals: Iterator<Arrival> = users ? [][Symbol.iterator]() : options.arrivals === 'uniform' ? uniformArrivals(curve) : poissonArrivals(curve, rng.fork(1));
+  const arrivals: Iterator<Arrival> = users
+    ? [][Symbol.iterator]()
+    : typeof options.arrivals === 'object'
+      ? options.arrivals
+      : options.arrivals === 'uniform'
+        ? uniformArrivals(curve)
+        : poissonArrivals(curve, rng.fork(1));
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
 
@@ -127,8 +136,9 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
 
   const stageAt = (runMs: number): string => (users ? users.stageAt(runMs) : curve.stageAt(runMs));
 
-  const newSession = (vu?: number): SessionState | null => {
-    const plan = options.sessions(sessionId++);
+  const newSession = (vu?: number, fixed?: SessionPlan): SessionState | null => {
+    const id = sessionId++;
+    const plan = fixed ?? options.sessions(id);
     if (plan.requests.length === 0) return null;
     liveSessions++;
     peakSessions = Math.max(peakSessions, liveSessions);
@@ -157,6 +167,11 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     const planned = session.plan.requests[index] as PlannedRequest;
     const stage = stageAt(intendedRunMs);
     const request = options.buildRequest(planned, session);
+    if (request === null) {
+      recorder.skipped++;
+      advance(session, index, clock.nowMs() - t0);
+      return;
+    }
     const wantBody = options.wantBody?.(planned) ?? false;
     const handedMs = clock.nowMs();
     inFlight++;
@@ -176,19 +191,23 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       });
       if (response.failure === 'cut_off') recorder.cutOff++;
       options.onResponse?.(planned, response, session);
-      const endRunMs = endMs - t0;
-      const next = session.plan.requests[index + 1];
-      if (next && !stopped && (session.vu === undefined || vuWanted[session.vu])) {
-        const nextRunMs = endRunMs + next.thinkTimeMs * options.thinkTimeFactor;
-        if (nextRunMs < scheduledMs) {
-          queue.push(nextRunMs, { session, index: index + 1 });
-          wake();
-          return;
-        }
-      }
-      finishSession(session, endRunMs);
+      advance(session, index, endMs - t0);
     });
   };
+
+  /** After request `index` ended at `endRunMs`: queue the next one after its think time, or end the session. */
+  function advance(session: SessionState, index: number, endRunMs: number): void {
+    const next = session.plan.requests[index + 1];
+    if (next && !stopped && (session.vu === undefined || vuWanted[session.vu])) {
+      const nextRunMs = endRunMs + next.thinkTimeMs * options.thinkTimeFactor;
+      if (nextRunMs < scheduledMs) {
+        queue.push(nextRunMs, { session, index: index + 1 });
+        wake();
+        return;
+      }
+    }
+    finishSession(session, endRunMs);
+  }
 
   const startArrival = (arrival: Arrival): void => {
     if (liveSessions >= options.maxInFlight) {
@@ -196,7 +215,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       recorder.droppedSessions++;
       return;
     }
-    const session = newSession();
+    const session = newSession(undefined, arrival.plan);
     if (session) send({ session, index: 0 }, arrival.timeMs);
   };
 

@@ -57,8 +57,16 @@ export function monthAt(line: string, i: number): number {
 let lastDayKey = -1;
 let lastDayMs = 0;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** 31 November is not a date: a lenient parser would roll it into December. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] as number;
+}
+
 function wallMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) return NaN;
   const key = year * 512 + month * 32 + day;
   if (key !== lastDayKey) {
     lastDayKey = key;

@@ -44,6 +44,8 @@ export class Recorder {
   sessionsStarted = 0;
   sessionsCompleted = 0;
   cutOff = 0;
+  /** Planned requests not sent because a value they require was never captured. */
+  skipped = 0;
   private readonly originMs: number;
 
   constructor(originMs: number) {
@@ -137,5 +139,6 @@ export class Recorder {
     this.sessionsStarted += other.sessionsStarted;
     this.sessionsCompleted += other.sessionsCompleted;
     this.cutOff += other.cutOff;
+    this.skipped += other.skipped;
   }
 }

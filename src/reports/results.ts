@@ -21,7 +21,7 @@ export interface EndpointResult {
 }
 
 export interface RunKnobs {
-  mode: 'model' | 'stages' | 'users' | 'rate';
+  mode: 'model' | 'stages' | 'users' | 'rate' | 'replay';
   scale: number;
   speed: number;
   window: string;
@@ -57,6 +57,8 @@ export interface RunResults {
     errors: number;
     dropped: number;
     cutOff: number;
+    /** Planned requests skipped because a value they require was never captured. */
+    skipped: number;
     sessionsStarted: number;
     sessionsCompleted: number;
     bytes: number;
@@ -161,6 +163,7 @@ export function buildResults(input: ResultsInput): RunResults {
       errors,
       dropped: recorder.droppedSessions,
       cutOff: recorder.cutOff,
+      skipped: recorder.skipped,
       sessionsStarted: recorder.sessionsStarted,
       sessionsCompleted: recorder.sessionsCompleted,
       bytes,

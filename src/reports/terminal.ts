@@ -52,7 +52,7 @@ export function renderRunSummary(results: RunResults, options: TerminalOptions):
   const lag = results.schedulerLagMs;
   out.push(
     '',
-    `  sessions ${totals.sessionsStarted} started, ${totals.dropped} dropped (in-flight cap ${knobs.maxInFlight}), ${totals.cutOff} requests cut off at the end`,
+    `  sessions ${totals.sessionsStarted} started, ${totals.dropped} dropped (in-flight cap ${knobs.maxInFlight}), ${totals.cutOff} requests cut off at the end${totals.skipped ? `, ${totals.skipped} skipped (a required value was never captured)` : ''}`,
     `  latency  from intended send p95 ${fmtMs(o.p95)} · from actual send p95 ${fmtMs(s.p95)} · scheduler lag p99 ${fmtMs(lag.p99)} · event-loop delay p99 ${fmtMs(results.eventLoopDelayMs.p99)}`,
   );
   const failures = Object.entries(totals.failures);

@@ -1,10 +1,13 @@
 import type { Rng } from '../core/rng.js';
+import type { SessionPlan } from '../core/types.js';
 import type { RateCurve } from './rate-curve.js';
 
 export interface Arrival {
   /** Run time of the session start, ms. */
   timeMs: number;
   stage: string;
+  /** A session fixed in advance (verbatim replay); otherwise the synthesizer makes one. */
+  plan?: SessionPlan;
 }
 
 /**

@@ -80,3 +80,15 @@ describe('time', () => {
     expect(compileStrftime('%Y-%m-%d')('2021/06/03', 0, 10, UTC)).toBeNaN();
   });
 });
+
+describe('calendar validity', () => {
+  it('rejects days that do not exist in the month, accepts leap days', async () => {
+    const { parseClfTime, zoneResolver } = await import('../../src/formats/time.js');
+    const utc = zoneResolver(undefined);
+    const at = (text: string): number => parseClfTime(text, 0, text.length, utc);
+    expect(Number.isNaN(at('31/Nov/2026:10:00:00 +0000'))).toBe(true);
+    expect(Number.isNaN(at('29/Feb/2026:10:00:00 +0000'))).toBe(true);
+    expect(at('29/Feb/2028:10:00:00 +0000')).toBe(Date.UTC(2028, 1, 29, 10));
+    expect(at('30/Nov/2026:10:00:00 +0000')).toBe(Date.UTC(2026, 10, 30, 10));
+  });
+});
