@@ -8,9 +8,12 @@ import { runReplay } from '../commands/replay.js';
 import { serveDemo } from '../commands/serve-demo.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './command.js';
+import { parseCommand } from './command-parse.js';
 import { reportCommand } from './command-report.js';
 import { fidelityCommand } from './command-fidelity.js';
 import { exportCommand } from './command-export.js';
+import { compareCommand } from './command-compare.js';
+import { mergeCommand } from './command-merge.js';
 
 export type { Command };
 
@@ -27,6 +30,9 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'rate', type: 'number', arg: 'R', description: 'instead of sessions: a fixed R requests/s, evenly spaced, endpoints drawn from the mix' },
   { name: 'time-scale', type: 'number', arg: 'F', description: "multiply every profile stage's duration (0.1 = ten times shorter)" },
   { name: 'seed', type: 'number', arg: 'N', description: 'random seed: the same seed plays the same sessions', default: '1' },
+  { name: 'workers', short: 'w', type: 'number', arg: 'N', description: 'worker threads sharing the schedule (results merge exactly)', default: '1' },
+  { name: 'segment', type: 'string', arg: 'i/N', description: 'play only share i of N of the schedule (N processes play it exactly once)' },
+  { name: 'start-at', type: 'string', arg: 'ISO', description: 'wait until this wall-clock time to start (segments start together)' },
   { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable, e.g. "p95 < 500ms"' },
   { name: 'max-in-flight', type: 'number', arg: 'N', description: 'live sessions (so requests in flight) at most; sessions over it are dropped and counted', default: '10000' },
   { name: 'connections', type: 'number', arg: 'N', description: 'sockets to the target at most', default: 'unlimited' },
@@ -52,6 +58,8 @@ export const COMMANDS: Command[] = [
         { name: 'log-format', type: 'string', arg: 'STR', description: "an nginx log_format or Apache LogFormat string" },
         { name: 'session-timeout', type: 'duration', arg: 'D', description: 'inactivity that ends a session', default: '30m' },
         { name: 'max-endpoints', type: 'number', arg: 'N', description: 'route templates at most; the rest go to an explicit other bucket', default: '200' },
+        { name: 'max-rejects', type: 'number', arg: 'SHARE', description: 'fail (exit 2, nothing written) when more than this share of lines is rejected; 0 allows none', default: '0.1' },
+        { name: 's3-endpoint', type: 'string', arg: 'URL', description: 'an S3-compatible store for s3:// inputs, path-style (default: AWS_ENDPOINT_URL_S3, else AWS)' },
       ],
     },
     handler: async (args, ctx) =>
@@ -63,10 +71,13 @@ export const COMMANDS: Command[] = [
           logFormat: args.options['log-format'] as string | undefined,
           sessionTimeoutMs: args.options['session-timeout'] as number | undefined,
           maxEndpoints: args.options['max-endpoints'] as number | undefined,
+          maxRejects: args.options['max-rejects'] as number | undefined,
+          s3Endpoint: args.options['s3-endpoint'] as string | undefined,
         },
         ctx,
       ),
   },
+  parseCommand,
   {
     spec: {
       name: 'inspect',
@@ -102,6 +113,9 @@ export const COMMANDS: Command[] = [
             rate: args.options.rate as number | undefined,
             timeScale: args.options['time-scale'] as number | undefined,
             seed: args.options.seed as number | undefined,
+            segment: args.options.segment as string | undefined,
+            workers: args.options.workers as number | undefined,
+            startAt: args.options['start-at'] as string | undefined,
             thresholds: args.options.threshold as string[] | undefined,
             maxInFlight: args.options['max-in-flight'] as number | undefined,
             connections: args.options.connections as number | undefined,
@@ -216,4 +230,6 @@ export const COMMANDS: Command[] = [
   reportCommand,
   fidelityCommand,
   exportCommand,
+  compareCommand,
+  mergeCommand,
 ];

@@ -7,7 +7,8 @@ import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { HttpClient } from '../engine/http-client.js';
 import { requestBuilding } from '../engine/request-builder.js';
-import { runSchedule } from '../engine/runner.js';
+import { runSchedule, type RunOutcome as ScheduleOutcome } from '../engine/runner.js';
+import { runWorkers } from './run-workers.js';
 import { parseModel } from '../model/load.js';
 import { buildResults, type RunKnobs, type RunResults } from '../reports/results.js';
 import { renderRunSummary } from '../reports/terminal.js';
@@ -31,6 +32,12 @@ export interface RunOptions {
   durationMs?: number | undefined;
   /** A fixed request rate (requests/s, evenly spaced, one request per session drawn from the mix). */
   rate?: number | undefined;
+  /** Worker threads sharing the schedule (each plays a deterministic share; results merge exactly). */
+  workers?: number | undefined;
+  /** Play only this share of the schedule ("i/N"); N processes together play it all exactly once. */
+  segment?: string | undefined;
+  /** Wall-clock time (ISO 8601) at which to start, so that segments on several machines start together. */
+  startAt?: string | undefined;
   /** Multiplies every stage's duration (flash-sale.json with 0.05 runs in a minute). */
   timeScale?: number | undefined;
   seed?: number | undefined;
@@ -184,54 +191,23 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const synth = new SessionSynthesizer(model, { seed });
   if (synth.endpointKeys().length === 0) throw new InputError(`${source}: the model has no replayable endpoint`, { hint: 'import a log with requests first' });
 
-  const client = new HttpClient({ target, connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false }, () => ctx.clock.nowMs());
-  const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
   const scheduledMs = load.users ? load.users.durationMs : load.curve.durationMs;
   const stages = load.users ? userStageSpans(load.users) : stageSpans(load.curve);
-  const lookbackMs = warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
+  const segment = opts.segment !== undefined ? parseSegment(opts.segment) : undefined;
+  const workers = opts.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
+  if (opts.startAt !== undefined) await waitForStart(opts.startAt, ctx);
 
-  const progressEveryMs = 10_000;
-  let run;
-  try {
-    run = await runSchedule(
-      {
-        curve: load.curve,
-        arrivals: load.arrivals,
-        users: load.users,
-        sessions: load.singleRequests ? (id) => synth.single(id) : (id) => synth.session(id),
-        seed,
-        thinkTimeFactor: 1 / load.speed,
-        warmStartLookbackMs: lookbackMs,
-        maxInFlight,
-        drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
-        buildRequest: building.build,
-        onResponse: building.onResponse,
-        wantBody: building.wantBody,
-        onSecond: (elapsedMs, recorder, live) => {
-          if (elapsedMs % progressEveryMs !== 0) return;
-          let requests = 0;
-          let errors = 0;
-          for (const cell of recorder.cells.values()) {
-            requests += cell.count;
-            errors += cell.errors;
-          }
-          ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(scheduledMs / 1000)}s  ${requests} requests, ${errors} errors, ${live.inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
-        },
-      },
-      client,
-      ctx.clock,
-      ctx.signal,
-    );
-  } finally {
-    await client.close();
-  }
+  const job: ScheduleJob = { model, profile, opts, target, seed, warmStart, maxInFlight, connections, segment };
+  const run = workers === 1 ? await executeSchedule(job, ctx, progressPrinter(ctx, scheduledMs)) : await runWorkers(job, workers, ctx);
+  const origin = new URL(target).origin;
 
   const thresholdResults = evaluateThresholds(thresholds, { recorder: run.recorder, elapsedMs: run.durationMs, stages });
   const results = buildResults({
     tidemarkVersion: VERSION,
     recorder: run.recorder,
     thresholds: thresholdResults,
-    target: client.origin,
+    target: origin,
     source,
     knobs: {
       mode: load.mode,
@@ -244,6 +220,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
       maxInFlight,
       connections,
       description: load.description,
+      ...(segment ? { segment: `${segment.index}/${segment.count}` } : {}),
     },
     stages,
     startedAtWallMs: run.startedAtWallMs,
@@ -264,4 +241,98 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   }
   const exitCode = run.partial ? ExitCode.INTERRUPTED : results.verdict === 'pass' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
   return { exitCode, results };
+}
+
+/** "2/4" → { index: 2, count: 4 }. */
+export function parseSegment(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(index >= 0) || index >= count) {
+    throw new UsageError(`--segment: "${text}" is not a segment`, { hint: 'use i/N with 0 <= i < N, e.g. --segment 0/4 … 3/4' });
+  }
+  return { index, count };
+}
+
+/** Waits until the wall clock reaches `iso` (at most a day ahead), or the run is interrupted. */
+async function waitForStart(iso: string, ctx: RunContext): Promise<void> {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) throw new UsageError(`--start-at: "${iso}" is not an ISO 8601 time`, { hint: 'e.g. --start-at 2026-11-29T12:00:00Z' });
+  const waitMs = at - ctx.clock.wallMs();
+  if (waitMs > 86_400_000) throw new UsageError(`--start-at: ${iso} is more than a day away`, { hint: 'give a time within the next 24 hours' });
+  if (waitMs <= 0) return;
+  ctx.stderr.write(`waiting ${Math.round(waitMs / 1000)}s until ${iso}\n`);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    ctx.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** Everything a thread needs to play (its share of) a run; plain data, so it crosses to workers. */
+export interface ScheduleJob {
+  model: TrafficModel;
+  profile: Profile | null;
+  opts: RunOptions;
+  target: string;
+  seed: number;
+  warmStart: boolean;
+  maxInFlight: number;
+  connections: number | null;
+  segment: { index: number; count: number } | undefined;
+}
+
+type SecondHook = NonNullable<Parameters<typeof runSchedule>[0]['onSecond']>;
+
+function progressPrinter(ctx: RunContext, scheduledMs: number, everyMs = 10_000): SecondHook {
+  return (elapsedMs, recorder, live) => {
+    if (elapsedMs % everyMs !== 0) return;
+    let requests = 0;
+    let errors = 0;
+    for (const cell of recorder.cells.values()) {
+      requests += cell.count;
+      errors += cell.errors;
+    }
+    ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(scheduledMs / 1000)}s  ${requests} requests, ${errors} errors, ${live.inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
+  };
+}
+
+/** Plays the job's schedule (or its segment) in this thread. */
+export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecond?: SecondHook): Promise<ScheduleOutcome> {
+  const { model, profile, opts, seed } = job;
+  const load = planLoad(model, profile, opts);
+  const synth = new SessionSynthesizer(model, { seed });
+  const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
+  const lookbackMs = job.warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
+  const client = new HttpClient(
+    { target: job.target, connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false },
+    () => ctx.clock.nowMs(),
+  );
+  try {
+    return await runSchedule(
+      {
+        curve: load.curve,
+        arrivals: load.arrivals,
+        users: load.users,
+        segment: job.segment,
+        sessions: load.singleRequests ? (id) => synth.single(id) : (id) => synth.session(id),
+        seed,
+        thinkTimeFactor: 1 / load.speed,
+        warmStartLookbackMs: lookbackMs,
+        maxInFlight: job.maxInFlight,
+        drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
+        buildRequest: building.build,
+        onResponse: building.onResponse,
+        wantBody: building.wantBody,
+        onSecond,
+      },
+      client,
+      ctx.clock,
+      ctx.signal,
+    );
+  } finally {
+    await client.close();
+  }
 }

@@ -52,6 +52,12 @@ export interface RunOptions {
   onResponse?: ResponseHook | undefined;
   /** Whether the response hook needs the body text. */
   wantBody?: ((request: PlannedRequest) => boolean) | undefined;
+  /**
+   * Play only segment `index` of `count` of one shared schedule: every process draws the same
+   * arrivals from the same seed and starts only the sessions (or virtual users) whose number
+   * is `index` modulo `count`, so N processes together play exactly the schedule one would.
+   */
+  segment?: { index: number; count: number } | undefined;
   /** Called once a second of run time (live progress, live thresholds); may stop the run. */
   onSecond?: ((elapsedMs: number, recorder: Recorder, live: { inFlight: number; sessions: number }) => void) | undefined;
 }
@@ -83,7 +89,8 @@ function* uniformArrivals(curve: RateCurve): Generator<Arrival> {
     for (let t = s.startMs; t < s.endMs; t += stepMs) {
       const rate = s.fromPerSec + ((s.toPerSec - s.fromPerSec) * (t - s.startMs)) / (s.endMs - s.startMs);
       owed += (rate * stepMs) / 1000;
-      while (owed >= 1) {
+      // The tolerance keeps float drift (0.3 added 2,000 times) from losing the last arrival.
+      while (owed >= 1 - 1e-9) {
         owed -= 1;
         yield { timeMs: t + stepMs - (owed * 1000) / Math.max(rate, 1e-9), stage: s.stage };
       }
@@ -134,10 +141,16 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
+  const segmentCount = options.segment?.count ?? 1;
+  const segmentIndex = options.segment?.index ?? 0;
+  const mine = (n: number): boolean => n % segmentCount === segmentIndex;
+
   const stageAt = (runMs: number): string => (users ? users.stageAt(runMs) : curve.stageAt(runMs));
 
+  let closedSessions = 0;
   const newSession = (vu?: number, fixed?: SessionPlan): SessionState | null => {
-    const id = sessionId++;
+    // Closed model: number sessions across segments so that no two segments play the same one.
+    const id = vu === undefined ? sessionId++ : closedSessions++ * segmentCount + segmentIndex;
     const plan = fixed ?? options.sessions(id);
     if (plan.requests.length === 0) return null;
     liveSessions++;
@@ -210,6 +223,10 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   }
 
   const startArrival = (arrival: Arrival): void => {
+    if (!mine(sessionId)) {
+      sessionId++;
+      return;
+    }
     if (liveSessions >= options.maxInFlight) {
       sessionId++;
       recorder.droppedSessions++;
@@ -223,7 +240,9 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   // first of their requests due at or after 0 is queued at its planned time.
   if (!users && options.warmStartLookbackMs > 0) {
     for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
-      const plan = options.sessions(sessionId++);
+      const id = sessionId++;
+      if (!mine(id)) continue;
+      const plan = options.sessions(id);
       let t = startMs;
       for (let i = 0; i < plan.requests.length; i++) {
         if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * options.thinkTimeFactor;
@@ -242,7 +261,9 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   /** Closed model: bring the number of wanted users to the curve's value at `runMs`. */
   const adjustUsers = (runMs: number): void => {
     if (!users) return;
-    const target = Math.max(0, Math.round(users.usersAt(runMs)));
+    const total = Math.max(0, Math.round(users.usersAt(runMs)));
+    // This segment's users are those numbered index, index + count, ... below the total.
+    const target = Math.max(0, Math.ceil((total - segmentIndex) / segmentCount));
     let wanted = vuWanted.filter(Boolean).length;
     for (let vu = 0; wanted < target && vu <= vuWanted.length; vu++) {
       if (vuWanted[vu]) continue;

@@ -46,7 +46,7 @@ export class Recorder {
   cutOff = 0;
   /** Planned requests not sent because a value they require was never captured. */
   skipped = 0;
-  private readonly originMs: number;
+  readonly originMs: number;
 
   constructor(originMs: number) {
     this.originMs = originMs;

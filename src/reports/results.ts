@@ -31,6 +31,8 @@ export interface RunKnobs {
   maxInFlight: number;
   connections: number | null;
   description: string;
+  /** "i/N" when this process played one segment of a shared schedule. */
+  segment?: string;
 }
 
 export interface RunResults {

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RunContext } from '../core/context.js';
+import { TidemarkError } from '../core/errors.js';
+import type { RunOutcome } from '../engine/runner.js';
+import { Recorder } from '../metrics/recorder.js';
+import { deserializeRecorder, type SerializedRecorder } from '../metrics/serialize.js';
+import type { ScheduleJob } from './run.js';
+
+/** What a worker sends back: its outcome with the recorder as plain data. */
+export interface WorkerResult extends Omit<RunOutcome, 'recorder'> {
+  recorder: SerializedRecorder;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; elapsedMs: number; requests: number; errors: number; inFlight: number; dropped: number }
+  | { type: 'done'; result: WorkerResult }
+  | { type: 'error'; message: string };
+
+/**
+ * The worker script, next to this module: dist/commands/run-worker.js once built. Under a
+ * TypeScript test runner this module is src/commands/run-workers.ts, and workers cannot load
+ * TypeScript, so the built twin in dist/ is used.
+ */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const built = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]commands[\\/]run-workers\.ts$/, '/dist/commands/run-worker.js') : here.replace(/run-workers\.js$/, 'run-worker.js');
+  if (!existsSync(built)) throw new TidemarkError('E_INTERNAL', `worker script ${built} is missing`, { hint: 'run `npm run build` first' });
+  return built;
+}
+
+/**
+ * `--workers N`: N worker threads, each playing a deterministic share of one schedule (the
+ * sessions numbered w modulo N within this process's segment); their recorders merge exactly.
+ * Worker w of N inside segment i/M plays sessions ≡ i + w·M (mod N·M), a subset of ≡ i (mod M).
+ */
+export async function runWorkers(job: ScheduleJob, count: number, ctx: RunContext): Promise<RunOutcome> {
+  const script = workerScript();
+  const base = job.segment ?? { index: 0, count: 1 };
+  const progress = new Map<number, { requests: number; errors: number; inFlight: number; dropped: number; seen: number }>();
+  const workers: Worker[] = [];
+  ctx.signal.addEventListener('abort', forwardAbort, { once: true });
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, w) => {
+      const share: ScheduleJob = {
+        ...job,
+        maxInFlight: Math.max(1, Math.ceil(job.maxInFlight / count)),
+        segment: { index: base.index + w * base.count, count: base.count * count },
+      };
+      const worker = new Worker(script, { workerData: { job: share, env: { ...ctx.env }, cwd: ctx.cwd } });
+      workers.push(worker);
+      return new Promise<WorkerResult>((resolve, reject) => {
+        worker.on('message', (message: WorkerMessage) => {
+          if (message.type === 'done') resolve(message.result);
+          else if (message.type === 'error') reject(new TidemarkError('E_INTERNAL', `worker ${w}: ${message.message}`));
+          else {
+            const p = progress.get(message.elapsedMs) ?? { requests: 0, errors: 0, inFlight: 0, dropped: 0, seen: 0 };
+            p.requests += message.requests;
+            p.errors += message.errors;
+            p.inFlight += message.inFlight;
+            p.dropped += message.dropped;
+            p.seen++;
+            progress.set(message.elapsedMs, p);
+            if (p.seen === count) {
+              ctx.stderr.write(`  ${message.elapsedMs / 1000}s  ${p.requests} requests, ${p.errors} errors, ${p.inFlight} in flight, ${p.dropped} dropped (${count} workers)\n`);
+              progress.delete(message.elapsedMs);
+            }
+          }
+        });
+        worker.on('error', (err) => reject(new TidemarkError('E_INTERNAL', `worker ${w} failed: ${err.message}`, { cause: err })));
+        worker.on('exit', (code) => {
+          if (code !== 0) reject(new TidemarkError('E_INTERNAL', `worker ${w} exited with code ${code}`));
+        });
+      });
+    }),
+  ).finally(() => {
+    ctx.signal.removeEventListener('abort', forwardAbort);
+  });
+  function forwardAbort(): void {
+    for (const worker of workers) worker.postMessage({ type: 'abort', reason: String((ctx.signal.reason as Error | undefined)?.message ?? 'interrupted') });
+  }
+
+  const recorder = new Recorder(0);
+  for (const result of results) recorder.merge(deserializeRecorder(result.recorder));
+  const first = results[0] as WorkerResult;
+  const partial = results.find((r) => r.partial);
+  return {
+    recorder,
+    startedAtWallMs: Math.min(...results.map((r) => r.startedAtWallMs)),
+    endedAtWallMs: Math.max(...results.map((r) => r.endedAtWallMs)),
+    durationMs: Math.max(...results.map((r) => r.durationMs)),
+    partial: partial !== undefined,
+    partialReason: partial?.partialReason ?? null,
+    eventLoopDelayMs: {
+      p50: Math.max(...results.map((r) => r.eventLoopDelayMs.p50)),
+      p99: Math.max(...results.map((r) => r.eventLoopDelayMs.p99)),
+      max: Math.max(...results.map((r) => r.eventLoopDelayMs.max)),
+    },
+    peakSessions: results.reduce((sum, r) => sum + r.peakSessions, 0) || first.peakSessions,
+  };
+}
