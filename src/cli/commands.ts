@@ -6,10 +6,12 @@ import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
 import { runReplay } from '../commands/replay.js';
 import { serveDemo } from '../commands/serve-demo.js';
-import type { OptionSpec } from './args.js';
+import { RUN_OPTIONS } from './run-options.js';
 import type { Command } from './command.js';
+import { k8sCommand } from './command-k8s.js';
+import { smokeCommand, stressCommand } from './command-tiers.js';
 import { parseCommand } from './command-parse.js';
-import { reportCommand } from './command-report.js';
+import { reportCommand, reportOutputsFromArgs } from './command-report.js';
 import { fidelityCommand } from './command-fidelity.js';
 import { exportCommand } from './command-export.js';
 import { compareCommand } from './command-compare.js';
@@ -21,27 +23,6 @@ export type { Command };
  * The command registry. Commands with much option handling live in their own file
  * (`src/cli/command-<name>.ts`, exporting a Command) and are listed here.
  */
-export const RUN_OPTIONS: OptionSpec[] = [
-  { name: 'target', short: 't', type: 'string', arg: 'URL', description: 'the origin to load (the only host contacted)' },
-  { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'K times as many sessions as the model (think times stay real)', default: '1' },
-  { name: 'speed', type: 'number', arg: 'C', description: "the window's clock runs C times faster (rates ×C, think times ÷C)", default: '1' },
-  { name: 'window', type: 'string', arg: 'W', description: 'peak (busiest observed hour), HH:MM-HH:MM of the average day, or all', default: 'peak' },
-  { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'run length, e.g. 30s, 5m', default: '1m' },
-  { name: 'rate', type: 'number', arg: 'R', description: 'instead of sessions: a fixed R requests/s, evenly spaced, endpoints drawn from the mix' },
-  { name: 'time-scale', type: 'number', arg: 'F', description: "multiply every profile stage's duration (0.1 = ten times shorter)" },
-  { name: 'seed', type: 'number', arg: 'N', description: 'random seed: the same seed plays the same sessions', default: '1' },
-  { name: 'workers', short: 'w', type: 'number', arg: 'N', description: 'worker threads sharing the schedule (results merge exactly)', default: '1' },
-  { name: 'segment', type: 'string', arg: 'i/N', description: 'play only share i of N of the schedule (N processes play it exactly once)' },
-  { name: 'start-at', type: 'string', arg: 'ISO', description: 'wait until this wall-clock time to start (segments start together)' },
-  { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable, e.g. "p95 < 500ms"' },
-  { name: 'max-in-flight', type: 'number', arg: 'N', description: 'live sessions (so requests in flight) at most; sessions over it are dropped and counted', default: '10000' },
-  { name: 'connections', type: 'number', arg: 'N', description: 'sockets to the target at most', default: 'unlimited' },
-  { name: 'timeout', type: 'duration', arg: 'D', description: 'headers and body must each arrive within this', default: '10s' },
-  { name: 'drain', type: 'duration', arg: 'D', description: 'how long in-flight requests may finish after the end', default: '5s' },
-  { name: 'warm-start', type: 'boolean', description: 'start with the sessions already under way at the window start (--no-warm-start: empty)', default: 'on' },
-  { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'results file', default: 'results.json' },
-];
-
 const exitOf = (outcome: { exitCode: number }): number => outcome.exitCode;
 
 export const COMMANDS: Command[] = [
@@ -123,6 +104,7 @@ export const COMMANDS: Command[] = [
             drainMs: args.options.drain as number | undefined,
             warmStart: args.options['warm-start'] as boolean | undefined,
             out: args.options.out as string | undefined,
+            reports: reportOutputsFromArgs(args),
           },
           ctx,
         ),
@@ -232,4 +214,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   compareCommand,
   mergeCommand,
+  k8sCommand,
+  smokeCommand,
+  stressCommand,
 ];

@@ -1,8 +1,9 @@
-import { InputError, isTidemarkError } from '../core/errors.js';
+import { InputError, isTidemarkError, UsageError } from '../core/errors.js';
 import type { LogRecord } from '../core/types.js';
 import { DETECT_SAMPLE_LINES, detectFormat, formatFromLogFormat, formats as registry, getFormat } from '../formats/index.js';
 import type { FormatOptions, LineFormat, LineParser } from '../formats/types.js';
 import { readLineBatches, resolveSources, type InputSource, type LineItem, type SourceIO } from '../sources/index.js';
+import type { S3SourceOptions } from '../sources/s3.js';
 
 export interface ReadRecordsOptions {
   /** A registered format name (`combined`, `nginx`, ...); detected per input when absent. */
@@ -15,6 +16,15 @@ export interface ReadRecordsOptions {
   maxLineBytes?: number;
   /** Formats to detect from (default: the registry); for tests. */
   formats?: LineFormat[];
+  /**
+   * `time` (the default): several inputs are merged into time order (see mergeByTime);
+   * `input`: inputs one after another, lines in file order (what `tidemark parse` prints).
+   */
+  order?: 'time' | 'input';
+  /** Inputs open and read ahead at once when merging (16); more join when their times overlap. */
+  concurrency?: number;
+  /** For `s3://` inputs: endpoint, environment, client configuration. */
+  s3?: S3SourceOptions;
 }
 
 export interface SourceStats {
@@ -36,7 +46,10 @@ export interface ReadStats {
 }
 
 export interface RecordStream {
-  /** Records in input order (sources one after another, lines in file order; not sorted by time). */
+  /**
+   * Records merged by time across inputs (each input in its own order), or with `order: 'input'`
+   * inputs one after another. Either way each input's lines stay in file order.
+   */
   records: AsyncIterable<LogRecord>;
   /** The same records in batches (one per chunk read): cheaper per record. Consume one of the two (once). */
   batches: AsyncIterable<LogRecord[]>;
@@ -45,13 +58,23 @@ export interface RecordStream {
 }
 
 const MAX_EXAMPLES = 5;
+/** Inputs opened and read ahead at once when merging. */
+export const DEFAULT_CONCURRENCY = 16;
+/**
+ * Inputs open at once at most, however many overlap in time: each costs about 0.5 MB (a
+ * parsed batch, one read ahead, stream buffers), so this bounds memory and file handles.
+ */
+export const MAX_OPEN_INPUTS = 128;
+/** Records per batch the merge hands on. */
+const MERGED_BATCH = 1024;
 
 /**
- * Reads every input of `specs` (files, directories, globs, `-`) and parses its lines into
- * records. Inputs and options are checked up front (every missing input is listed at once);
- * the format of each input is detected from its first lines unless given. Unreadable lines are
- * counted by reason in `stats`, never fatal; a truncated gzip or an unrecognized format is
- * (an InputError naming the input).
+ * Reads every input of `specs` (files, directories, globs, `-`, `s3://bucket/prefix`) and
+ * parses its lines into records; several inputs are merged into time order (mergeByTime)
+ * unless `order: 'input'`. Inputs and options are checked up front (every missing input or
+ * bucket is listed at once); the format of each input is detected from its first lines unless
+ * given. Unreadable lines are counted by reason in `stats`, never fatal; a truncated gzip or an
+ * unrecognized format is (an InputError naming the input).
  */
 export async function readRecords(specs: string[], options: ReadRecordsOptions, io: SourceIO): Promise<RecordStream> {
   const formatOptions: FormatOptions = {};
@@ -61,7 +84,9 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   // Create once now so that a bad --log-format or --time-zone fails before any input is read.
   if (fixed) fixed.format.create(formatOptions);
   else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(formatOptions);
-  const sources = await resolveSources(specs, io);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency: expected a whole number ≥ 1, got ${String(concurrency)}`);
+  const sources = await resolveSources(specs, io, options.s3 ? { s3: options.s3 } : {});
 
   const stats: ReadStats = { sources: [], rejected: {}, lines: 0, accepted: 0 };
   const reject = (reason: string, where: string, source: SourceStats): void => {
@@ -75,20 +100,29 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(where);
   };
 
-  async function* readSource(input: InputSource): AsyncGenerator<LogRecord[]> {
+  // stats.sources stays in input order, however the opens of concurrent inputs interleave.
+  const statsIndex: number[] = [];
+  const addSourceStats = (sourceStats: SourceStats, index: number): void => {
+    let at = statsIndex.length;
+    while (at > 0 && (statsIndex[at - 1] as number) > index) at--;
+    statsIndex.splice(at, 0, index);
+    stats.sources.splice(at, 0, sourceStats);
+  };
+
+  async function* readSource(input: InputSource, index: number): AsyncGenerator<LogRecord[]> {
+    const sourceStats: SourceStats = { name: input.name, format: '', reason: '', lines: 0, accepted: 0, rejected: 0 };
+    addSourceStats(sourceStats, index);
     const lines = readLineBatches(await input.open(), input.name, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
     const iterator = lines[Symbol.asyncIterator]();
     try {
-      yield* parseSource(input, iterator);
+      yield* parseSource(input, sourceStats, iterator);
     } finally {
       // Closes the file when detection fails or the consumer stops early.
       await iterator.return(undefined);
     }
   }
 
-  async function* parseSource(input: InputSource, iterator: AsyncIterator<LineItem[]>): AsyncGenerator<LogRecord[]> {
-    const sourceStats: SourceStats = { name: input.name, format: '', reason: '', lines: 0, accepted: 0, rejected: 0 };
-    stats.sources.push(sourceStats);
+  async function* parseSource(input: InputSource, sourceStats: SourceStats, iterator: AsyncIterator<LineItem[]>): AsyncGenerator<LogRecord[]> {
     // Lines read for detection are kept and replayed through the parser.
     const buffered: LineItem[][] = [];
     let parser: LineParser | null = null;
@@ -146,15 +180,55 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     }
   }
 
-  async function* allBatches(): AsyncGenerator<LogRecord[]> {
-    for (const source of sources) yield* readSource(source);
+  async function* oneAfterAnother(): AsyncGenerator<LogRecord[]> {
+    for (let i = 0; i < sources.length; i++) yield* readSource(sources[i] as InputSource, i);
   }
+  const order = options.order ?? 'time';
   // One generator behind both views: records read through one are gone from the other.
-  const batches = allBatches();
+  const batches =
+    order === 'input' || sources.length === 1
+      ? oneAfterAnother()
+      : mergeByTime(sources.map((source, i) => () => readSource(source, i)), concurrency);
   async function* records(): AsyncGenerator<LogRecord> {
     for await (const batch of batches) yield* batch;
   }
   return { records: records(), batches, stats };
+}
+
+/** Inputs listed one per line; past a screenful (an S3 prefix may hold thousands), a summary. */
+const LISTED_SOURCES = 10;
+
+/** What each input was read as, for stderr: one line per input, the rest summed up. */
+export function formatSourceSummary(stats: ReadStats): string {
+  const { sources } = stats;
+  let text = '';
+  for (const source of sources.slice(0, LISTED_SOURCES)) {
+    text += `${source.name}: ${source.reason}; ${source.lines} lines, ${source.accepted} records, ${source.rejected} rejected\n`;
+  }
+  if (sources.length > LISTED_SOURCES) {
+    const rest = sources.slice(LISTED_SOURCES);
+    const formats = new Map<string, number>();
+    for (const s of rest) formats.set(s.format, (formats.get(s.format) ?? 0) + 1);
+    const sum = (key: 'lines' | 'accepted' | 'rejected'): number => rest.reduce((n, s) => n + s[key], 0);
+    text += `… and ${rest.length} more inputs (${[...formats].map(([f, n]) => `${f} ×${n}`).join(', ')}): ${sum('lines')} lines, ${sum('accepted')} records, ${sum('rejected')} rejected\n`;
+  }
+  return text;
+}
+
+/** Rejected lines by reason, most frequent first, with their examples ("file:line"). */
+export function formatRejections(rejected: Record<string, { count: number; examples: string[] }>): string {
+  return Object.entries(rejected)
+    .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+    .map(([reason, { count, examples }]) => {
+      const shown = examples.filter(Boolean);
+      return `  rejected ${count} × ${reason}${shown.length > 0 ? ` (e.g. ${shown.join(', ')})` : ''}\n`;
+    })
+    .join('');
+}
+
+/** Both, for commands that only read (parse). */
+export function formatReadSummary(stats: ReadStats): string {
+  return formatSourceSummary(stats) + formatRejections(stats.rejected);
 }
 
 function chooseFixedFormat(options: ReadRecordsOptions): { format: LineFormat; reason: string } | null {
@@ -179,4 +253,174 @@ function detectIn(name: string, sample: string[], options: Parameters<typeof det
     }
     throw err;
   }
+}
+
+/**
+ * A k-way merge by record time over inputs that are each roughly in time order (ALB writes one
+ * file per node every 5 minutes, CloudFront one per edge location, several delivered late), so
+ * that the model builder sees one stream whose remaining disorder its reorder window absorbs.
+ *
+ * Inputs join the merge in the order given (sorted names, S3 key order, which is time order for
+ * ALB and CloudFront). `concurrency` of them are merged at once, with the next few opened ahead
+ * (so that many small S3 objects do not wait for each other's first byte); the next input joins
+ * when one ends, and also, up to MAX_OPEN_INPUTS, as soon as the merge reaches the first record
+ * time of the input that joined last: an input given later is assumed to start no earlier, so
+ * it joins before the merge passes that time. Inputs given newest first (rotated logs:
+ * access.log, access.log.1, ...) are merged exactly too: each one that joins starts earlier
+ * than the merge, which makes the next one join at once.
+ *
+ * The heap holds one cursor per input, keyed by the time of its next record; ties go to the
+ * input given first, so the output is deterministic. The one case it cannot order: an input
+ * that starts earlier than an input given before it and joins only after the merge has moved
+ * past its start. Its records come late; the builder's reorder window takes them when they are
+ * within it, and counts them as "out of order" otherwise.
+ */
+export async function* mergeByTime(inputs: (() => AsyncIterable<LogRecord[]>)[], concurrency = DEFAULT_CONCURRENCY): AsyncGenerator<LogRecord[]> {
+  const limit = Math.max(1, concurrency);
+  // Opens run ahead of need, so that inputs that end quickly (many small S3 objects) do not
+  // wait for each other's first byte: up to `limit` being opened while few are merged, and a
+  // few while the merge is full.
+  const openAhead = limit + Math.max(2, limit >> 2);
+  const heap: Cursor[] = [];
+  const opening: Promise<Cursor | null>[] = [];
+  let next = 0;
+  let lastFirstMs = -Infinity;
+
+  const openOne = async (index: number): Promise<Cursor | null> => {
+    const iterator = (inputs[index] as () => AsyncIterable<LogRecord[]>)()[Symbol.asyncIterator]();
+    for (;;) {
+      const first = await iterator.next();
+      if (first.done) return null;
+      if (first.value.length === 0) continue;
+      const cursor: Cursor = { index, iterator, batch: first.value, pos: 0, ahead: null };
+      readAhead(cursor);
+      return cursor;
+    }
+  };
+  const fill = (): void => {
+    while (next < inputs.length && opening.length < limit && heap.length + opening.length < openAhead) {
+      const started = openOne(next++);
+      started.catch(() => {}); // awaited in order by admitNext
+      opening.push(started);
+    }
+  };
+  const more = (): boolean => opening.length > 0 || next < inputs.length;
+  // Another input joins when a slot is free, or when the merge has reached the first time of
+  // the input that joined last (the next one, given later, may start right there).
+  const wantsMore = (): boolean => heap.length < MAX_OPEN_INPUTS && (heap.length < limit || headMs(heap[0] as Cursor) >= lastFirstMs);
+  const admitNext = async (): Promise<void> => {
+    if (opening.length === 0) opening.push(openOne(next++));
+    const cursor = await (opening.shift() as Promise<Cursor | null>);
+    if (cursor !== null) {
+      lastFirstMs = (cursor.batch[0] as LogRecord).timeMs;
+      heapPush(heap, cursor);
+    }
+    fill();
+  };
+
+  try {
+    fill();
+    let out: LogRecord[] = [];
+    for (;;) {
+      while (more() && wantsMore()) await admitNext();
+      if (heap.length === 0) break;
+      const top = heap[0] as Cursor;
+      out.push(top.batch[top.pos++] as LogRecord);
+      if (top.pos < top.batch.length) siftDown(heap, 0);
+      else if (await refillNonEmpty(top)) siftDown(heap, 0);
+      else {
+        heapPopTop(heap);
+        fill();
+      }
+      if (out.length >= MERGED_BATCH) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    // Closes every input still open: the consumer stopped early, or an input failed.
+    const closing = heap.map((cursor) => closeCursor(cursor));
+    for (const started of opening) closing.push(started.then((cursor) => (cursor ? closeCursor(cursor) : undefined)));
+    await Promise.allSettled(closing);
+  }
+}
+
+interface Cursor {
+  /** Position in the inputs as given: breaks ties. */
+  index: number;
+  iterator: AsyncIterator<LogRecord[]>;
+  batch: LogRecord[];
+  pos: number;
+  /** The next batch, already requested: I/O and decompression overlap with the merge. */
+  ahead: Promise<IteratorResult<LogRecord[]>> | null;
+}
+
+function readAhead(cursor: Cursor): void {
+  const ahead = cursor.iterator.next();
+  // Awaited later; until then a failure must not count as an unhandled rejection.
+  ahead.catch(() => {});
+  cursor.ahead = ahead;
+}
+
+async function refillNonEmpty(cursor: Cursor): Promise<boolean> {
+  for (;;) {
+    const result = await (cursor.ahead as Promise<IteratorResult<LogRecord[]>>);
+    if (result.done) return false;
+    cursor.batch = result.value;
+    cursor.pos = 0;
+    readAhead(cursor);
+    if (result.value.length > 0) return true;
+  }
+}
+
+async function closeCursor(cursor: Cursor): Promise<void> {
+  // A pending read ahead settles first (async generators queue return() behind next()).
+  await cursor.iterator.return?.(undefined);
+}
+
+function headMs(cursor: Cursor): number {
+  return (cursor.batch[cursor.pos] as LogRecord).timeMs;
+}
+
+function less(a: Cursor, b: Cursor): boolean {
+  const ta = headMs(a);
+  const tb = headMs(b);
+  return ta < tb || (ta === tb && a.index < b.index);
+}
+
+function heapPush(heap: Cursor[], cursor: Cursor): void {
+  let i = heap.length;
+  heap.push(cursor);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!less(cursor, heap[parent] as Cursor)) break;
+    heap[i] = heap[parent] as Cursor;
+    i = parent;
+  }
+  heap[i] = cursor;
+}
+
+function heapPopTop(heap: Cursor[]): void {
+  const last = heap.pop() as Cursor;
+  if (heap.length > 0) {
+    heap[0] = last;
+    siftDown(heap, 0);
+  }
+}
+
+function siftDown(heap: Cursor[], start: number): void {
+  const n = heap.length;
+  const item = heap[start] as Cursor;
+  let i = start;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= n) break;
+    const right = left + 1;
+    const child = right < n && less(heap[right] as Cursor, heap[left] as Cursor) ? right : left;
+    if (!less(heap[child] as Cursor, item)) break;
+    heap[i] = heap[child] as Cursor;
+    i = child;
+  }
+  heap[i] = item;
 }

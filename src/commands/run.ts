@@ -11,6 +11,7 @@ import { runSchedule, type RunOutcome as ScheduleOutcome } from '../engine/runne
 import { runWorkers } from './run-workers.js';
 import { parseModel } from '../model/load.js';
 import { buildResults, type RunKnobs, type RunResults } from '../reports/results.js';
+import { selfCheck } from '../reports/fidelity.js';
 import { renderRunSummary } from '../reports/terminal.js';
 import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
@@ -20,7 +21,8 @@ import { evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
 import { parseThresholds, type Threshold } from '../thresholds/parse.js';
 import { importModel } from './import.js';
 import { loadProfile, type Profile, type StageSpec } from './profile.js';
-import { toJson, writeFileAtomic } from './write-output.js';
+import { toJson } from './write-output.js';
+import { modelMixOf, writeOutput, writeRunReports, type RunReportOutputs } from './write-reports.js';
 
 export interface RunOptions {
   /** A profile, a model.json, or a log (imported on the fly). */
@@ -51,6 +53,8 @@ export interface RunOptions {
   out?: string | undefined;
   /** Skip writing results.json. */
   noOut?: boolean | undefined;
+  /** Extra report files: --html, --junit, --out-series. */
+  reports?: RunReportOutputs | undefined;
 }
 
 export interface RunOutcome {
@@ -228,17 +232,19 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     durationMs: run.durationMs,
     targetSessionsPerSec: load.curve.meanRatePerSec(),
     meanSessionLength: load.singleRequests ? 1 : model.sessions.length.mean,
+    targetPerSecAt: load.users ? undefined : (second) => load.curve.rateAt(second * 1000 + 500) * (load.singleRequests ? 1 : model.sessions.length.mean),
     partial: run.partial,
     partialReason: run.partialReason,
     eventLoopDelayMs: run.eventLoopDelayMs,
   });
 
+  if (load.mode !== 'replay') results.selfCheck = selfCheck(model, results);
   ctx.stdout.write(renderRunSummary(results, { color: ctx.stdout.isTTY === true }));
   if (!opts.noOut) {
-    const out = resolve(ctx.cwd, opts.out ?? 'results.json');
-    await writeFileAtomic(out, toJson(results));
+    await writeOutput(opts.out ?? 'results.json', toJson(results), 'application/json', ctx);
     ctx.stdout.write(`results written to ${opts.out ?? 'results.json'}\n`);
   }
+  await writeRunReports(results, { ...opts.reports, modelMix: modelMixOf(model) }, ctx);
   const exitCode = run.partial ? ExitCode.INTERRUPTED : results.verdict === 'pass' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
   return { exitCode, results };
 }

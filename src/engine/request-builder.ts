@@ -35,7 +35,8 @@ export function requestBuilding(
 ): RequestBuilding {
   const build: RequestBuilder = (planned, session) => {
     const template = templates[planned.endpointKey];
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+    // One user agent per session, so that a target's own log can be sessionized again (fidelity).
+    const headers: Record<string, string> = { 'user-agent': `${USER_AGENT} session/${session.plan.id}` };
     const rng = createRng(hashSeed(`${seed}:${session.plan.id}:${planned.path}:${Object.keys(session.vars).length}`));
     const scope: TemplateScope = { rng, env, vars: session.vars, params: planned.params ?? {} };
     // A header that needs a value the session has not captured yet (no token before login) is left out.

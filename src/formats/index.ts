@@ -1,5 +1,7 @@
 import { InputError, UsageError } from '../core/errors.js';
+import { awsAndW3cFormats } from './aws-registry.js';
 import { clfFormats } from './clf.js';
+import { jsonFormats } from './json-registry.js';
 import { compileLogFormat, detectSyntax, normalizeFormatString } from './log-format.js';
 import { LogFormatParser } from './log-format-parser.js';
 import { zoneResolver } from './time.js';
@@ -9,7 +11,7 @@ import { isRecord, type FormatOptions, type LineFormat } from './types.js';
  * Every format tidemark reads, in detection-priority order (on a tie the earlier one wins).
  * A plain array: add a format by importing it and appending it here.
  */
-export const formats: LineFormat[] = [...clfFormats];
+export const formats: LineFormat[] = [...clfFormats, ...awsAndW3cFormats, ...jsonFormats];
 
 /** Lines of an input that detection looks at. */
 export const DETECT_SAMPLE_LINES = 50;

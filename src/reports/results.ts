@@ -1,6 +1,8 @@
 import { encodeHistogram, summarizeMs, type LatencySummaryMs, createHistogram } from '../metrics/histogram.js';
 import type { Cell, Recorder } from '../metrics/recorder.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
+import type { SelfCheck } from './fidelity.js';
+import { seriesFromRecorder, type SeriesSecond } from './series.js';
 
 /** results.json: what a run measured and how it was judged. Versioned; schema/results.schema.json. */
 export interface EndpointResult {
@@ -75,8 +77,13 @@ export interface RunResults {
   schedulerLagMs: LatencySummaryMs;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   thresholds: ThresholdResult[];
+  /**
+   * How the endpoint mix this run sent compares with its model's (total variation distance):
+   * a broken scheduler or synthesizer shows here before anyone trusts the run.
+   */
+  selfCheck?: SelfCheck;
   /** Per-second series by intended send time. */
-  series: { second: number; requests: number; errors: number; p95Ms: number }[];
+  series: SeriesSecond[];
 }
 
 export interface ResultsInput {
@@ -95,6 +102,8 @@ export interface ResultsInput {
   partial: boolean;
   partialReason: string | null;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Target requests/s at a run second, for the rate chart. */
+  targetPerSecAt?: ((second: number) => number) | undefined;
 }
 
 const add = (into: Record<string, number>, from: Record<string, number>): void => {
@@ -178,12 +187,7 @@ export function buildResults(input: ResultsInput): RunResults {
     schedulerLagMs: summarizeMs(recorder.schedulerLag),
     eventLoopDelayMs: input.eventLoopDelayMs,
     thresholds: input.thresholds,
-    series: recorder.seconds.map((b) => ({
-      second: b.second,
-      requests: b.requests,
-      errors: b.errors,
-      p95Ms: b.latency.totalCount ? Math.round(b.latency.getValueAtPercentile(95) / 10) / 100 : 0,
-    })),
+    series: seriesFromRecorder(recorder, input.targetPerSecAt),
   };
 }
 

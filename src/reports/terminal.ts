@@ -55,6 +55,10 @@ export function renderRunSummary(results: RunResults, options: TerminalOptions):
     `  sessions ${totals.sessionsStarted} started, ${totals.dropped} dropped (in-flight cap ${knobs.maxInFlight}), ${totals.cutOff} requests cut off at the end${totals.skipped ? `, ${totals.skipped} skipped (a required value was never captured)` : ''}`,
     `  latency  from intended send p95 ${fmtMs(o.p95)} · from actual send p95 ${fmtMs(s.p95)} · scheduler lag p99 ${fmtMs(lag.p99)} · event-loop delay p99 ${fmtMs(results.eventLoopDelayMs.p99)}`,
   );
+  const check = results.selfCheck;
+  if (check && check.tvd !== null) {
+    out.push(`  mix      sent vs model: total variation distance ${check.tvd.toFixed(3)} ${check.ok ? '(ok)' : paint(options.color, 33, `(over ${check.tolerance.toFixed(3)}: the traffic sent is not the model's; see results.selfCheck)`)}`);
+  }
   const failures = Object.entries(totals.failures);
   if (failures.length > 0) out.push(`  failures ${failures.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const classes = Object.entries(totals.statusClasses).sort();

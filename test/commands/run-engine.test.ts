@@ -18,7 +18,7 @@ import { UserCurve } from '../../src/schedule/user-curve.js';
 import { SessionSynthesizer } from '../../src/synth/synthesizer.js';
 import { testContext } from '../helpers/context.js';
 import { smallModel } from '../helpers/models.js';
-import { delayed, startTestServer, type TestServer } from '../helpers/servers.js';
+import { delayed, startChildServer, startTestServer, type TestServer } from '../helpers/servers.js';
 
 const SAMPLE = new URL('../../samples/shop/access.log.gz', import.meta.url).pathname;
 let servers: { close(): Promise<void> }[] = [];
@@ -34,7 +34,8 @@ async function server(handler: Parameters<typeof startTestServer>[0]): Promise<T
 
 describe('replay engine (issue 5)', () => {
   it('holds a fixed 2,000 requests/s for 10 s within 1%, and measures a 50 ms server at 50 ± 2 ms', async () => {
-    const target = await server(delayed(50));
+    const target = await startChildServer(50);
+    servers.push(target);
     const ctx = testContext();
     const model = smallModel();
     const { results } = await runLoad({ input: 'model', target: target.url, rate: 2000, durationMs: 10_000, noOut: true }, ctx, { profile: null, model, source: 'small model' });

@@ -38,3 +38,25 @@ export function delayed(delayMs: number | (() => number)) {
     res.on('close', () => clearTimeout(timer));
   };
 }
+
+/**
+ * A server in its own process that answers 200 after `delayMs`: for rate and latency tests,
+ * so that the generator and the target do not share one event loop.
+ */
+export async function startChildServer(delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const code = `const s=require('http').createServer((q,r)=>{q.resume();setTimeout(()=>r.end('ok'),${Number(delayMs)})});s.keepAliveTimeout=60000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port));process.on('SIGTERM',()=>process.exit(0));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (c) => reject(new Error(`child server exited with ${c}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
