@@ -68,12 +68,18 @@ export async function runCli(argv: readonly string[], ctx: RunContext): Promise<
 /** The process entry point: binds the context to the real process. */
 export function main(): void {
   const controller = new AbortController();
+  const urgent = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\ntidemark: ${signal}: stopping, draining in-flight requests and writing results (again to exit at once)\n`);
+      process.stderr.write(`\ntidemark: ${signal}: stopping, draining in-flight requests and writing results (again to stop draining)\n`);
       controller.abort(new Error(`interrupted by ${signal}`));
+    } else if (interrupts === 2) {
+      process.stderr.write(`tidemark: ${signal}: cutting off what is in flight and writing results (again to exit at once)\n`);
+      urgent.abort(new Error(`interrupted twice by ${signal}`));
+      // Whatever happens, do not outlive the user's patience by more than a few seconds.
+      setTimeout(() => process.exit(ExitCode.INTERRUPTED), 3_000).unref();
     } else {
       process.exit(ExitCode.INTERRUPTED);
     }
@@ -87,6 +93,7 @@ export function main(): void {
     env: process.env,
     clock: systemClock,
     signal: controller.signal,
+    urgent: urgent.signal,
     cwd: process.cwd(),
     debug: false,
   };

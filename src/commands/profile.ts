@@ -88,6 +88,15 @@ export function parseProfile(json: unknown, file: string): Profile {
     }
     return v;
   };
+  /** A JSON object (not null, not an array), or a problem. */
+  const obj = (path: string, v: unknown): Record<string, unknown> | undefined => {
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      problems.push(`${path}: expected an object`);
+      return undefined;
+    }
+    return v as Record<string, unknown>;
+  };
   const dur = (path: string, v: unknown): number | undefined => {
     if (v === undefined) return undefined;
     try {
@@ -115,10 +124,9 @@ export function parseProfile(json: unknown, file: string): Profile {
   const seed = num('$.seed', raw.seed);
   if (seed !== undefined) profile.seed = seed;
 
-  if (raw.load !== undefined) {
-    const load = raw.load as Record<string, unknown>;
-    if (typeof load !== 'object' || load === null) problems.push('$.load: expected an object');
-    else {
+  const load = obj('$.load', raw.load);
+  if (load) {
+    {
       for (const key of Object.keys(load)) if (!['scale', 'speed', 'window', 'duration', 'warmStart'].includes(key)) problems.push(`$.load.${key}: unknown field (known: scale, speed, window, duration, warmStart)`);
       const scale = num('$.load.scale', load.scale);
       const speed = num('$.load.speed', load.speed);
@@ -164,12 +172,11 @@ export function parseProfile(json: unknown, file: string): Profile {
       });
   }
 
-  if (raw.defaults !== undefined) {
-    const defaults = raw.defaults as Record<string, unknown>;
-    if (typeof defaults !== 'object' || defaults === null) problems.push('$.defaults: expected an object');
-    else {
+  const defaults = obj('$.defaults', raw.defaults);
+  if (defaults) {
+    {
       for (const key of Object.keys(defaults)) if (key !== 'headers') problems.push(`$.defaults.${key}: unknown field (known: headers)`);
-      const headers = defaults.headers as Record<string, unknown> | undefined;
+      const headers = obj('$.defaults.headers', defaults.headers);
       if (headers !== undefined) {
         for (const [name, value] of Object.entries(headers)) {
           if (typeof value !== 'string') problems.push(`$.defaults.headers.${name}: expected a string`);
@@ -194,12 +201,16 @@ export function parseProfile(json: unknown, file: string): Profile {
           continue;
         }
         const spec = value as Record<string, unknown>;
+        if (spec.headers !== undefined) {
+          const headers = obj(`${path}.headers`, spec.headers);
+          for (const [name, v] of Object.entries(headers ?? {})) if (typeof v !== 'string') problems.push(`${path}.headers.${name}: expected a string`);
+        }
         for (const k of Object.keys(spec)) if (!['headers', 'json', 'body', 'capture', 'requires'].includes(k)) problems.push(`${path}.${k}: unknown field (known: headers, json, body, capture, requires)`);
         if (spec.requires !== undefined && (!Array.isArray(spec.requires) || spec.requires.some((r) => typeof r !== 'string'))) problems.push(`${path}.requires: expected a list of captured value names, e.g. ["cartId"]`);
         const text = JSON.stringify(spec);
         for (const bad of unknownExpressions(text)) problems.push(`${path}: unknown template expression ${bad} (known: int(a,b), uuid, pick(...), env.NAME, var.NAME, param.NAME)`);
         if (spec.capture !== undefined) {
-          for (const [name, from] of Object.entries(spec.capture as Record<string, unknown>)) {
+          for (const [name, from] of Object.entries(obj(`${path}.capture`, spec.capture) ?? {})) {
             if (typeof from !== 'string' || !/^(json:[\w.[\]$]+|header:[\w-]+)$/.test(from)) problems.push(`${path}.capture.${name}: expected "json:field.path" or "header:name"`);
           }
         }
@@ -216,8 +227,9 @@ export function parseProfile(json: unknown, file: string): Profile {
     }
   }
 
-  if (raw.http !== undefined) {
-    const http = raw.http as Record<string, unknown>;
+  const http = obj('$.http', raw.http);
+  if (http) {
+    for (const key of Object.keys(http)) if (!['timeout', 'connections', 'maxInFlight'].includes(key)) problems.push(`$.http.${key}: unknown field (known: timeout, connections, maxInFlight)`);
     const timeoutMs = dur('$.http.timeout', http.timeout);
     if (timeoutMs !== undefined) profile.http.timeoutMs = timeoutMs;
     if (http.connections === null) profile.http.connections = null;

@@ -333,6 +333,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
         onResponse: building.onResponse,
         wantBody: building.wantBody,
         onSecond,
+        urgent: ctx.urgent,
       },
       client,
       ctx.clock,

@@ -20,6 +20,8 @@ export interface RunContext {
   clock: Clock;
   /** Aborted on SIGINT/SIGTERM: stop scheduling, drain, write what was measured. */
   signal: AbortSignal;
+  /** Aborted on a second interrupt: stop draining, cut off what is in flight, still write results. */
+  urgent?: AbortSignal;
   /** Working directory for relative paths. */
   cwd: string;
   debug: boolean;

@@ -48,6 +48,7 @@ export class HttpClient {
   private readonly pool: Pool;
   readonly origin: string;
   private readonly now: () => number;
+  private readonly timeoutMs: number;
   private cutting = false;
   private readonly active = new Set<{ abort(reason: Error): void }>();
 
@@ -63,6 +64,7 @@ export class HttpClient {
     }
     this.origin = url.origin;
     this.now = now;
+    this.timeoutMs = options.timeoutMs;
     this.pool = new Pool(this.origin, {
       connections: options.connections,
       pipelining: options.pipelining,
@@ -82,7 +84,10 @@ export class HttpClient {
       let headers: Record<string, string | string[] | undefined> = {};
       const chunks: Buffer[] | null = wantBody ? [] : null;
       let controller: { abort(reason: Error): void } | null = null;
+      let deadline: NodeJS.Timeout | undefined;
+      let timedOut = false;
       const done = (response: HttpResponse): void => {
+        if (deadline) clearTimeout(deadline);
         if (controller) this.active.delete(controller);
         resolve(response);
       };
@@ -90,8 +95,17 @@ export class HttpClient {
         onRequestStart: (c) => {
           sentAtMs = this.now();
           controller = c;
-          if (this.cutting) c.abort(new Error('cut off at the end of the run'));
-          else this.active.add(c);
+          if (this.cutting) {
+            c.abort(new Error('cut off at the end of the run'));
+            return;
+          }
+          this.active.add(c);
+          // undici's body timeout is idle time between chunks: a body dribbled a byte at a time
+          // never trips it. The whole response gets this long from the moment it was sent.
+          deadline = setTimeout(() => {
+            timedOut = true;
+            c.abort(new Error(`no complete response within ${this.timeoutMs} ms`));
+          }, this.timeoutMs);
         },
         onResponseStart: (_c, statusCode, responseHeaders) => {
           status = statusCode;
@@ -107,7 +121,7 @@ export class HttpClient {
           done(response);
         },
         onResponseError: (_c, err) => {
-          done({ status: 0, failure: this.cutting ? 'cut_off' : classifyFailure(err), bytes, headers: {}, sentAtMs });
+          done({ status: 0, failure: timedOut ? 'timeout' : this.cutting ? 'cut_off' : classifyFailure(err), bytes, headers: {}, sentAtMs });
         },
       };
       try {

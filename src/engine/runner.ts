@@ -58,6 +58,8 @@ export interface RunOptions {
    * is `index` modulo `count`, so N processes together play exactly the schedule one would.
    */
   segment?: { index: number; count: number } | undefined;
+  /** Aborted on a second interrupt: cut off what is in flight at once instead of draining. */
+  urgent?: AbortSignal | undefined;
   /** Called once a second of run time (live progress, live thresholds); may stop the run. */
   onSecond?: ((elapsedMs: number, recorder: Recorder, live: { inFlight: number; sessions: number }) => void) | undefined;
 }
@@ -80,6 +82,9 @@ interface Pending {
   session: SessionState;
   index: number;
 }
+
+/** A warm start never builds more sessions than this (a huge scale × a long lookback). */
+const MAX_WARM_SESSIONS = 200_000;
 
 /** Evenly spaced arrivals along a rate curve (k6's constant-arrival-rate): the n-th at ∫λ = n. */
 function* uniformArrivals(curve: RateCurve): Generator<Arrival> {
@@ -109,10 +114,32 @@ function* uniformArrivals(curve: RateCurve): Generator<Arrival> {
 export async function runSchedule(options: RunOptions, client: HttpClient, clock: Clock, signal: AbortSignal): Promise<RunOutcome> {
   const { curve, users } = options;
   const scheduledMs = users ? users.durationMs : curve.durationMs;
+  const rng = createRng(options.seed);
+  // Warm start (open model): sessions begun before t=0 at the initial rate are under way; the
+  // first of their requests due at or after 0 is queued at its planned time. Built before the
+  // clock starts, so that the time it takes is not charged to the target as latency.
+  const warm: { atMs: number; plan: SessionPlan; index: number }[] = [];
+  let sessionId = 0;
+  if (!users && options.warmStartLookbackMs > 0) {
+    const segmentCount0 = options.segment?.count ?? 1;
+    const segmentIndex0 = options.segment?.index ?? 0;
+    for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
+      const id = sessionId++;
+      if (id % segmentCount0 !== segmentIndex0) continue;
+      const plan = options.sessions(id);
+      let t = startMs;
+      for (let i = 0; i < plan.requests.length; i++) {
+        if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * options.thinkTimeFactor;
+        if (t < 0) continue;
+        if (t < scheduledMs && warm.length < options.maxInFlight) warm.push({ atMs: t, plan, index: i });
+        break;
+      }
+      if (warm.length >= MAX_WARM_SESSIONS) break;
+    }
+  }
   const startedAtWallMs = clock.wallMs();
   const t0 = clock.nowMs();
   const recorder = new Recorder(t0);
-  const rng = createRng(options.seed);
   const arrivals: Iterator<Arrival> = users
     ? [][Symbol.iterator]()
     : typeof options.arrivals === 'object'
@@ -125,7 +152,6 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
 
   const queue = new MinHeap<Pending>();
   let nextArrival: Arrival | undefined = arrivals.next().value ?? undefined;
-  let sessionId = 0;
   let liveSessions = 0;
   let peakSessions = 0;
   let inFlight = 0;
@@ -236,27 +262,12 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     if (session) send({ session, index: 0 }, arrival.timeMs);
   };
 
-  // Warm start (open model): sessions begun before t=0 at the initial rate are under way; the
-  // first of their requests due at or after 0 is queued at its planned time.
-  if (!users && options.warmStartLookbackMs > 0) {
-    for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
-      const id = sessionId++;
-      if (!mine(id)) continue;
-      const plan = options.sessions(id);
-      let t = startMs;
-      for (let i = 0; i < plan.requests.length; i++) {
-        if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * options.thinkTimeFactor;
-        if (t < 0) continue;
-        if (t < scheduledMs && liveSessions < options.maxInFlight) {
-          liveSessions++;
-          recorder.sessionsStarted++;
-          queue.push(t, { session: { plan, vars: {} }, index: i });
-        }
-        break;
-      }
-    }
-    peakSessions = liveSessions;
+  for (const w of warm) {
+    liveSessions++;
+    recorder.sessionsStarted++;
+    queue.push(w.atMs, { session: { plan: w.plan, vars: {} }, index: w.index });
   }
+  peakSessions = liveSessions;
 
   /** Closed model: bring the number of wanted users to the curve's value at `runMs`. */
   const adjustUsers = (runMs: number): void => {
@@ -353,7 +364,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   wake();
   await done;
   // Drain: what is still in flight gets drainTimeoutMs, then is cut off and counted.
-  if (!(await waitUntil(() => inFlight === 0, options.drainTimeoutMs))) {
+  if (!(await waitUntil(() => inFlight === 0 || options.urgent?.aborted === true, options.drainTimeoutMs)) || inFlight > 0) {
     await client.cutOff();
     await waitUntil(() => inFlight === 0, 1000);
   }

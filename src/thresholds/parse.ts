@@ -97,6 +97,7 @@ export function isLatencyStat(stat: Stat): boolean {
 }
 
 export function parseThreshold(expression: string, options: { abortOnFail?: boolean; abortGraceMs?: number } = {}): Threshold {
+  if (typeof expression !== 'string') throw new ThresholdSyntaxError(String(expression), 0, 'a threshold is a string such as "p95 < 500ms"');
   const tokens = tokenize(expression);
   let k = 0;
   const end = expression.length;
@@ -132,6 +133,7 @@ export function parseThreshold(expression: string, options: { abortOnFail?: bool
   const valueMatch = /^(-?\d+(?:\.\d+)?)(us|ms|s|%|\/s)?$/.exec(valueToken.text);
   if (!valueMatch) throw new ThresholdSyntaxError(expression, valueToken.pos, `"${valueToken.text}" is not a number with an optional unit (ms, s, %, /s)`);
   let value = Number(valueMatch[1]);
+  if (!Number.isFinite(value)) throw new ThresholdSyntaxError(expression, valueToken.pos, `${valueToken.text.slice(0, 20)}… is too large a number`);
   const unit = valueMatch[2];
   if (isLatencyStat(stat)) {
     if (unit && !(unit in LATENCY_UNITS)) throw new ThresholdSyntaxError(expression, valueToken.pos, `${statText} is a latency: use us, ms or s, not "${unit}"`);
@@ -208,15 +210,38 @@ export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean;
 export function parseThresholds(specs: readonly ThresholdSpec[]): { thresholds: Threshold[]; problems: string[] } {
   const thresholds: Threshold[] = [];
   const problems: string[] = [];
-  specs.forEach((spec, index) => {
+  specs.forEach((spec: unknown, index) => {
+    const where = `thresholds[${index}]`;
     try {
-      if (typeof spec === 'string') thresholds.push(parseThreshold(spec));
-      else {
-        const grace = spec.delayAbortEval ? parseDurationMs(spec.delayAbortEval, `thresholds[${index}].delayAbortEval`) : 0;
-        thresholds.push(parseThreshold(spec.threshold, { abortOnFail: spec.abortOnFail ?? false, abortGraceMs: grace }));
+      if (typeof spec === 'string') {
+        thresholds.push(parseThreshold(spec));
+        return;
       }
+      if (spec === null || typeof spec !== 'object' || Array.isArray(spec) || typeof (spec as { threshold?: unknown }).threshold !== 'string') {
+        problems.push(`${where}: expected a string such as "p95 < 500ms", or { "threshold": "...", "abortOnFail": true, "delayAbortEval": "10s" }`);
+        return;
+      }
+      const entry = spec as { threshold: string; abortOnFail?: unknown; delayAbortEval?: unknown };
+      if (entry.abortOnFail !== undefined && typeof entry.abortOnFail !== 'boolean') {
+        problems.push(`${where}: abortOnFail must be true or false`);
+        return;
+      }
+      if (entry.delayAbortEval !== undefined && typeof entry.delayAbortEval !== 'string') {
+        problems.push(`${where}: delayAbortEval must be a duration such as "10s"`);
+        return;
+      }
+      let grace = 0;
+      if (entry.delayAbortEval !== undefined) {
+        try {
+          grace = parseDurationMs(entry.delayAbortEval, 'delayAbortEval');
+        } catch {
+          problems.push(`${where}: delayAbortEval "${entry.delayAbortEval}" is not a duration (e.g. 10s)`);
+          return;
+        }
+      }
+      thresholds.push(parseThreshold(entry.threshold, { abortOnFail: entry.abortOnFail ?? false, abortGraceMs: grace }));
     } catch (err) {
-      problems.push(`thresholds[${index}]: ${err instanceof Error ? err.message : String(err)}`);
+      problems.push(`${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
   return { thresholds, problems };

@@ -174,10 +174,8 @@ describe.skipIf(!BUILT)('an interrupted run (a real process and SIGINT)', () => 
     expect(exit.exitedAtMs - (exit.signalledAtMs[1] as number)).toBeLessThan(1_000);
   });
 
-  // Known gap (reported, issue 10 says "a second SIGINT exits at once, still writing results"):
-  // src/cli/main.ts calls process.exit(130) on the second signal and nothing is written.
-  // `it.fails` turns red once it is fixed: then drop the `.fails`.
-  it.fails('a second SIGINT still writes the partial results', async () => {
+  // Issue 10: a second SIGINT cuts off what is in flight at once, and still writes results.
+  it('a second SIGINT still writes the partial results', async () => {
     await interruptedTwice();
     expect(existsSync(join(dir, 'results-twice.json'))).toBe(true);
     const results = readResults('results-twice.json');

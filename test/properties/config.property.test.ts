@@ -115,25 +115,6 @@ function mutations(valid: unknown): fc.Arbitrary<unknown> {
   });
 }
 
-/**
- * Inputs that hit bugs already reported (see "known bugs" below), left out of the properties so
- * that the properties keep guarding everything else. Remove a clause when its bug is fixed.
- */
-function hitsKnownProfileBug(json: unknown): boolean {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return false;
-  const raw = json as Record<string, unknown>;
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
-  // A threshold that is an array holding "" loops forever (thresholds.property.test.ts).
-  if (Array.isArray(raw.thresholds) && raw.thresholds.some((t) => isObject(t) && Array.isArray(t.threshold))) return true;
-  // `null` where an object is expected: TypeError.
-  if (raw.http === null) return true;
-  if (isObject(raw.defaults) && raw.defaults.headers === null) return true;
-  if (isObject(raw.requests) && Object.values(raw.requests).some((r) => isObject(r) && r.capture === null)) return true;
-  // Entries that are not threshold expressions get a JavaScript error as their problem.
-  if (Array.isArray(raw.thresholds) && raw.thresholds.some((t) => typeof t !== 'string' && !(isObject(t) && typeof t.threshold === 'string' && (t.delayAbortEval === undefined || typeof t.delayAbortEval === 'string' || typeof t.delayAbortEval === 'number')))) return true;
-  return false;
-}
-
 describe('parseProfile on any JSON', () => {
   it('accepts the full valid profile', () => {
     expect(parseProfile(structuredClone(VALID_PROFILE), PROFILE_FILE).stages).toHaveLength(2);
@@ -142,7 +123,6 @@ describe('parseProfile on any JSON', () => {
   it('returns a profile or throws a TidemarkError listing problems, on any value', () => {
     checkProperty(
       fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (json) => {
-        fc.pre(!hitsKnownProfileBug(json));
         expectTypedOutcome(() => parseProfile(json, PROFILE_FILE), json);
       }),
       SEED,
@@ -153,7 +133,6 @@ describe('parseProfile on any JSON', () => {
   it('returns a profile or throws a TidemarkError listing problems, on mutations of a valid profile', () => {
     checkProperty(
       fc.property(mutations(VALID_PROFILE), (json) => {
-        fc.pre(!hitsKnownProfileBug(json));
         expectTypedOutcome(() => parseProfile(json, PROFILE_FILE), json);
       }),
       SEED + 1,
@@ -186,27 +165,23 @@ describe('parseModel on any JSON', () => {
   });
 });
 
-/*
- * Known bugs found by the properties above (reported to the lead, issue 10). `it.fails` keeps
- * CI green while they stand and turns red once they are fixed: then drop the `.fails` and the
- * matching clause of hitsKnownProfileBug.
- */
-describe('known bugs in src/commands/profile.ts', () => {
+/* Bugs the properties above found (issue 10), now fixed: each stays as a regression test. */
+describe('fixed bugs in src/commands/profile.ts', () => {
   const withField = (patch: Record<string, unknown>): unknown => ({ ...structuredClone(VALID_PROFILE), ...patch });
 
-  it.fails('"http": null is a problem, not a TypeError', () => {
+  it('"http": null is a problem, not a TypeError', () => {
     expectTypedOutcome(() => parseProfile(withField({ http: null }), PROFILE_FILE), null);
   });
 
-  it.fails('"defaults": { "headers": null } is a problem, not a TypeError', () => {
+  it('"defaults": { "headers": null } is a problem, not a TypeError', () => {
     expectTypedOutcome(() => parseProfile(withField({ defaults: { headers: null } }), PROFILE_FILE), null);
   });
 
-  it.fails('a request\'s "capture": null is a problem, not a TypeError', () => {
+  it('a request\'s "capture": null is a problem, not a TypeError', () => {
     expectTypedOutcome(() => parseProfile(withField({ requests: { 'POST /api/login': { capture: null } } }), PROFILE_FILE), null);
   });
 
-  it.fails('"thresholds": [{}] is a problem that says what a threshold is, not a JavaScript error', () => {
+  it('"thresholds": [{}] is a problem that says what a threshold is, not a JavaScript error', () => {
     expectTypedOutcome(() => parseProfile(withField({ thresholds: [{}] }), PROFILE_FILE), null);
   });
 });
