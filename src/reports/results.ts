@@ -20,6 +20,8 @@ export interface EndpointResult {
   serviceLatencyMs: LatencySummaryMs;
   /** HdrHistogram compressed base64 of latencyMs (µs), for exact merge and compare. */
   histogram: string;
+  /** The same for serviceLatencyMs. */
+  serviceHistogram?: string;
 }
 
 export interface RunKnobs {
@@ -75,6 +77,8 @@ export interface RunResults {
   /** One per stage × endpoint. */
   cells: EndpointResult[];
   schedulerLagMs: LatencySummaryMs;
+  /** Encoded histogram of the scheduler lag, for exact merges. */
+  schedulerLagHistogram?: string;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   thresholds: ThresholdResult[];
   /**
@@ -185,6 +189,7 @@ export function buildResults(input: ResultsInput): RunResults {
     endpoints,
     cells,
     schedulerLagMs: summarizeMs(recorder.schedulerLag),
+    schedulerLagHistogram: encodeHistogram(recorder.schedulerLag),
     eventLoopDelayMs: input.eventLoopDelayMs,
     thresholds: input.thresholds,
     series: seriesFromRecorder(recorder, input.targetPerSecAt),
@@ -203,5 +208,6 @@ function cellResult(cell: Cell, withStage: boolean): EndpointResult {
     latencyMs: summarizeMs(cell.latency),
     serviceLatencyMs: summarizeMs(cell.serviceLatency),
     histogram: encodeHistogram(cell.latency),
+    serviceHistogram: encodeHistogram(cell.serviceLatency),
   };
 }

@@ -1,3 +1,4 @@
+import { encodeHistogram } from '../metrics/histogram.js';
 import type { Recorder } from '../metrics/recorder.js';
 import type { RunResults } from './results.js';
 
@@ -15,6 +16,9 @@ export interface SeriesSecond {
   p99Ms?: number;
   /** Requests per second the schedule asked for in this second (session rate × mean session length). */
   targetPerSec?: number;
+  /** The second's latency histogram (coarse, encoded) and per-endpoint [requests, errors]: exact merges of windows. */
+  histogram?: string;
+  byEndpoint?: Record<string, [number, number]>;
 }
 
 /** The series as reports read it: whatever results.json holds, optional fields included. */
@@ -47,6 +51,8 @@ export function seriesFromRecorder(recorder: Recorder, targetPerSecAt?: (second:
       p99Ms: quantileMs(recorder, index, 99),
     };
     if (targetPerSecAt) point.targetPerSec = Math.round(targetPerSecAt(bucket.second) * 1000) / 1000;
+    point.histogram = encodeHistogram(bucket.latency);
+    point.byEndpoint = Object.fromEntries(bucket.byEndpoint);
     return point;
   });
 }

@@ -1,4 +1,5 @@
 import { formatDurationMs } from '../core/duration.js';
+import { computeFindings, renderFindings } from './findings.js';
 import type { RunResults } from './results.js';
 import { fmtMs, fmtPct, renderTable } from './table.js';
 
@@ -71,6 +72,8 @@ export function renderRunSummary(results: RunResults, options: TerminalOptions):
       out.push(`  ${mark} ${t.expression.padEnd(40)} actual ${t.actualText}`);
     }
   }
+  const findings = computeFindings(results);
+  if (findings.length > 0) out.push('', renderFindings(findings).trimEnd());
   const verdict = results.verdict === 'pass' ? paint(options.color, 32, 'PASS') : paint(options.color, 31, 'FAIL');
   const failed = results.thresholds.filter((t) => !t.ok).length;
   out.push('', `verdict: ${verdict}${failed ? ` (${failed} of ${results.thresholds.length} thresholds failed)` : ''}`);
