@@ -15,14 +15,14 @@ import type { RunResults } from '../../src/reports/results.js';
 import { testContext } from '../helpers/context.js';
 
 /**
- * The HTML report of a real run, opened in the distribution's Chromium (scripts/ensure-chromium.sh
+ * The HTML report of a real run, opened in the distribution's Chromium (scripts/ensure-test-packages.sh
  * installs it; CI runs that script first): no console errors, no request leaves the file, the
  * charts drew pixels. With TIDEMARK_SCREENSHOT=1 it also refreshes docs/html-report.png.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) {
-  console.warn(`\n[html-browser.test.ts] SKIPPED: ${CHROMIUM} is missing; run scripts/ensure-chromium.sh to check the HTML report in headless Chromium.\n`);
+  console.warn(`\n[html-browser.test.ts] SKIPPED: ${CHROMIUM} is missing; run scripts/ensure-test-packages.sh to check the HTML report in headless Chromium.\n`);
 }
 
 const DOCS_PNG = fileURLToPath(new URL('../../docs/html-report.png', import.meta.url));
