@@ -17,7 +17,7 @@ import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
 import { UserCurve, type UserSegment } from '../schedule/user-curve.js';
 import { SessionSynthesizer } from '../synth/synthesizer.js';
-import { evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
+import { evaluateThreshold, evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
 import { parseThresholds, type Threshold } from '../thresholds/parse.js';
 import { importModel } from './import.js';
 import { loadProfile, type Profile, type StageSpec } from './profile.js';
@@ -203,7 +203,24 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   if (opts.startAt !== undefined) await waitForStart(opts.startAt, ctx);
 
   const job: ScheduleJob = { model, profile, opts, target, seed, warmStart, maxInFlight, connections, segment };
-  const run = workers === 1 ? await executeSchedule(job, ctx, progressPrinter(ctx, scheduledMs)) : await runWorkers(job, workers, ctx);
+  // Thresholds that abort: judged live every second (after their grace delay); the first to fail
+  // stops the run, which then drains and writes its results like an interrupted one.
+  const aborting = thresholds.filter((t) => t.abortOnFail);
+  const stopper = new AbortController();
+  const runCtx: RunContext = aborting.length > 0 ? { ...ctx, signal: AbortSignal.any([ctx.signal, stopper.signal]) } : ctx;
+  const printer = progressPrinter(ctx, scheduledMs);
+  const onSecond: SecondHook = (elapsedMs, recorder, live) => {
+    printer(elapsedMs, recorder, live);
+    for (const threshold of aborting) {
+      if (elapsedMs < threshold.abortGraceMs || stopper.signal.aborted) continue;
+      const result = evaluateThreshold(threshold, { recorder, elapsedMs, stages });
+      if (!result.ok && result.actual !== null) {
+        ctx.stderr.write(`  threshold "${threshold.expression}" failed at ${Math.round(elapsedMs / 1000)}s (actual ${result.actualText}): aborting the run\n`);
+        stopper.abort(new Error(`aborted: threshold "${threshold.expression}" failed at ${Math.round(elapsedMs / 1000)}s (actual ${result.actualText})`));
+      }
+    }
+  };
+  const run = workers === 1 ? await executeSchedule(job, runCtx, onSecond) : await runWorkers(job, workers, runCtx);
   const origin = new URL(target).origin;
 
   const thresholdResults = evaluateThresholds(thresholds, { recorder: run.recorder, elapsedMs: run.durationMs, stages });
@@ -245,7 +262,9 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     ctx.stdout.write(`results written to ${opts.out ?? 'results.json'}\n`);
   }
   await writeRunReports(results, { ...opts.reports, modelMix: modelMixOf(model) }, ctx);
-  const exitCode = run.partial ? ExitCode.INTERRUPTED : results.verdict === 'pass' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
+  // A run stopped by an abort threshold failed its thresholds (99, as k6); one stopped by the user was interrupted (130).
+  const interrupted = run.partial && !(stopper.signal.aborted && !ctx.signal.aborted);
+  const exitCode = interrupted ? ExitCode.INTERRUPTED : results.verdict === 'pass' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
   return { exitCode, results };
 }
 
