@@ -12,6 +12,7 @@ import { runWorkers } from './run-workers.js';
 import { parseModel } from '../model/load.js';
 import { buildResults, type RunKnobs, type RunResults } from '../reports/results.js';
 import { selfCheck } from '../reports/fidelity.js';
+import { ProgressLine, progressSnapshot } from '../reports/progress.js';
 import { renderRunSummary } from '../reports/terminal.js';
 import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
@@ -208,9 +209,12 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const aborting = thresholds.filter((t) => t.abortOnFail);
   const stopper = new AbortController();
   const runCtx: RunContext = aborting.length > 0 ? { ...ctx, signal: AbortSignal.any([ctx.signal, stopper.signal]) } : ctx;
-  const printer = progressPrinter(ctx, scheduledMs);
+  // Live progress: one redrawn line on a terminal, a plain line every 10 s otherwise.
+  const progress = new ProgressLine({ tty: ctx.stderr.isTTY === true, color: ctx.stderr.isTTY === true });
   const onSecond: SecondHook = (elapsedMs, recorder, live) => {
-    printer(elapsedMs, recorder, live);
+    const snapshot = progressSnapshot(recorder, { elapsedMs, inFlight: live.inFlight, sessions: live.sessions, curve: load.users ?? load.curve, meanSessionLength: load.singleRequests ? 1 : model.sessions.length.mean });
+    const line = progress.update(snapshot);
+    if (line) ctx.stderr.write(line);
     for (const threshold of aborting) {
       if (elapsedMs < threshold.abortGraceMs || stopper.signal.aborted) continue;
       const result = evaluateThreshold(threshold, { recorder, elapsedMs, stages });
@@ -221,6 +225,8 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     }
   };
   const run = workers === 1 ? await executeSchedule(job, runCtx, onSecond) : await runWorkers(job, workers, runCtx);
+  const last = progress.finish();
+  if (last) ctx.stderr.write(last);
   const origin = new URL(target).origin;
 
   const thresholdResults = evaluateThresholds(thresholds, { recorder: run.recorder, elapsedMs: run.durationMs, stages });
@@ -310,19 +316,6 @@ export interface ScheduleJob {
 }
 
 type SecondHook = NonNullable<Parameters<typeof runSchedule>[0]['onSecond']>;
-
-function progressPrinter(ctx: RunContext, scheduledMs: number, everyMs = 10_000): SecondHook {
-  return (elapsedMs, recorder, live) => {
-    if (elapsedMs % everyMs !== 0) return;
-    let requests = 0;
-    let errors = 0;
-    for (const cell of recorder.cells.values()) {
-      requests += cell.count;
-      errors += cell.errors;
-    }
-    ctx.stderr.write(`  ${Math.round(elapsedMs / 1000)}s/${Math.round(scheduledMs / 1000)}s  ${requests} requests, ${errors} errors, ${live.inFlight} in flight, ${recorder.droppedSessions} dropped\n`);
-  };
-}
 
 /** Plays the job's schedule (or its segment) in this thread. */
 export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecond?: SecondHook): Promise<ScheduleOutcome> {
