@@ -40,6 +40,11 @@ export interface Profile {
   seed?: number;
   load: { scale?: number; speed?: number; window?: string; durationMs?: number; warmStart?: boolean };
   stages: StageSpec[];
+  /**
+   * A scripted session (like a k6 default function): every session walks these steps in order
+   * instead of the model's transition matrix. Paths may hold `${...}` templates.
+   */
+  flow: { request: string; method: string; path: string; thinkMs: number | null }[];
   /** Applied to every request (e.g. an Authorization header with a captured token). */
   defaults: { headers: Record<string, string> };
   requests: Record<string, RequestSpec>;
@@ -47,7 +52,7 @@ export interface Profile {
   http: { timeoutMs?: number; connections?: number | null; maxInFlight?: number };
 }
 
-const TOP_KEYS = ['$schema', 'name', 'description', 'target', 'model', 'seed', 'load', 'stages', 'defaults', 'requests', 'thresholds', 'http'];
+const TOP_KEYS = ['$schema', 'name', 'description', 'target', 'model', 'seed', 'load', 'stages', 'flow', 'defaults', 'requests', 'thresholds', 'http'];
 
 export async function loadProfile(file: string): Promise<Profile> {
   let text: string;
@@ -113,6 +118,7 @@ export function parseProfile(json: unknown, file: string): Profile {
     load: {},
     stages: [],
     defaults: { headers: {} },
+    flow: [],
     requests: {},
     thresholds: [],
     http: {},
@@ -169,6 +175,25 @@ export function parseProfile(json: unknown, file: string): Profile {
         }
         const name = str(`${path}.name`, stage.name) ?? `stage${i + 1}`;
         if (durationMs !== undefined && parsed) profile.stages.push({ name, durationMs, target: parsed });
+      });
+  }
+
+  if (raw.flow !== undefined) {
+    if (!Array.isArray(raw.flow)) problems.push('$.flow: expected a list of steps such as { "request": "GET /api/products?category=sale", "think": "2s" }');
+    else
+      raw.flow.forEach((step: unknown, i: number) => {
+        const path = `$.flow[${i}]`;
+        const o = obj(path, step);
+        if (!o) return;
+        for (const key of Object.keys(o)) if (!['request', 'think'].includes(key)) problems.push(`${path}.${key}: unknown field (known: request, think)`);
+        const m = typeof o.request === 'string' ? /^([A-Z]+) (\/\S*)$/.exec(o.request) : null;
+        if (!m) {
+          problems.push(`${path}.request: expected "METHOD /path", e.g. "POST /api/login"`);
+          return;
+        }
+        const thinkMs = o.think === undefined ? null : dur(`${path}.think`, o.think);
+        for (const bad of unknownExpressions(o.request as string)) problems.push(`${path}.request: unknown template expression ${bad}`);
+        profile.flow.push({ request: o.request as string, method: m[1] as string, path: m[2] as string, thinkMs: thinkMs ?? null });
       });
   }
 

@@ -261,7 +261,8 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
     eventLoopDelayMs: run.eventLoopDelayMs,
   });
 
-  if (load.mode !== 'replay') results.selfCheck = selfCheck(model, results);
+  // A scripted flow is not the model's traffic: there is nothing to self-check against.
+  if (load.mode !== 'replay' && !(profile && profile.flow.length > 0)) results.selfCheck = selfCheck(model, results);
   ctx.stdout.write(renderRunSummary(results, { color: ctx.stdout.isTTY === true }));
   if (!opts.noOut) {
     await writeOutput(opts.out ?? 'results.json', toJson(results), 'application/json', ctx);
@@ -335,7 +336,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
         arrivals: load.arrivals,
         users: load.users,
         segment: job.segment,
-        sessions: load.singleRequests ? (id) => synth.single(id) : (id) => synth.session(id),
+        sessions: load.singleRequests ? (id) => synth.single(id) : profile && profile.flow.length > 0 ? (id) => synth.flowSession(id, profile.flow) : (id) => synth.session(id),
         seed,
         thinkTimeFactor: 1 / load.speed,
         warmStartLookbackMs: lookbackMs,

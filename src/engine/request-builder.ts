@@ -47,7 +47,9 @@ export function requestBuilding(
       }
     };
     setHeaders(defaultHeaders);
-    if (!template) return { method: planned.method, path: planned.path, headers };
+    // Scripted flows may template their paths (`/api/products/${int(1,5000)}`).
+    const path = planned.path.includes('${') ? expandString(planned.path, scope) : planned.path;
+    if (!template) return { method: planned.method, path, headers };
     if (template.requires?.some((name) => session.vars[name] === undefined)) return null;
     setHeaders(template.headers);
     let body: string | undefined;
@@ -57,7 +59,7 @@ export function requestBuilding(
     } else if (template.body !== undefined) {
       body = expandString(template.body, scope);
     }
-    const request: HttpRequest = { method: planned.method, path: planned.path, headers };
+    const request: HttpRequest = { method: planned.method, path, headers };
     if (body !== undefined) request.body = body;
     return request;
   };

@@ -64,6 +64,25 @@ export class SessionSynthesizer {
     return { id, requests: [{ endpointKey: endpoint.key, method: endpoint.method, path: fillPath(endpoint, rng, params), params, thinkTimeMs: 0 }] };
   }
 
+  /**
+   * A scripted session: the profile's flow, step by step. A step's endpoint key is its method
+   * and path without the query, a `${...}` template standing as `:param` (templates are
+   * expanded when the request is built);
+   * its think time is the step's own, or one sampled from the model.
+   */
+  flowSession(id: number, flow: readonly { method: string; path: string; thinkMs: number | null }[]): SessionPlan {
+    const rng = createRng(hashSeed(`${this.options.seed}:flow:${id}`));
+    return {
+      id,
+      requests: flow.map((step, i) => ({
+        endpointKey: `${step.method} ${(step.path.split('?')[0] as string).replace(/\$\{[^}]*\}/g, ':param')}`,
+        method: step.method,
+        path: step.path,
+        thinkTimeMs: i === 0 ? 0 : (step.thinkMs ?? Math.max(0, sampleDistribution(this.model.sessions.thinkTimeMs, rng))),
+      })),
+    };
+  }
+
   /** The replayable endpoints (those with a concrete route). */
   endpointKeys(): string[] {
     return [...this.endpoints.keys()];
