@@ -87,7 +87,12 @@ export function main(): void {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const ctx: RunContext = {
-    stdout: { write: (t) => void process.stdout.write(t), isTTY: process.stdout.isTTY === true },
+    stdout: {
+      write: (t) => void process.stdout.write(t),
+      isTTY: process.stdout.isTTY === true,
+      // Commands that print a lot (parse) wait for the pipe instead of queueing all of it in memory.
+      whenDrained: () => (process.stdout.writableNeedDrain ? new Promise<void>((resolve) => process.stdout.once('drain', () => resolve())) : undefined),
+    } as RunContext['stdout'],
     stderr: { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true },
     stdin: process.stdin,
     env: process.env,
@@ -97,12 +102,17 @@ export function main(): void {
     cwd: process.cwd(),
     debug: false,
   };
+  // A reader that goes away (`tidemark parse … | head`) is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.OK);
+  });
   runCli(process.argv.slice(2), ctx).then(
     (code) => {
       process.exitCode = code;
-      // Let stdout flush; close handles that would keep the process alive.
       process.stdin.unref?.();
-      setTimeout(() => process.exit(code), 50).unref();
+      // Exit once everything written has reached stdout and stderr (a pipe may still hold a
+      // lot of output); exiting is explicit because undici's pools and timers may linger.
+      process.stdout.write('', () => process.stderr.write('', () => setTimeout(() => process.exit(code), 20).unref()));
     },
     (err: unknown) => {
       process.stderr.write(`tidemark: unexpected error: ${describeError(err)}\n`);

@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+// The SDK is loaded only when an s3:// input is read (loading it costs every command ~0.3 s).
+import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { RunContext } from '../core/context.js';
 import { InputError } from '../core/errors.js';
@@ -58,8 +59,9 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 }
 
 /** An S3 client from the context's environment (the same settings as s3:// outputs). */
-export function s3ClientFromEnv(env: RunContext['env']): S3Client {
-  return new S3Client(s3ClientConfig(env));
+export async function s3ClientFromEnv(env: RunContext['env']): Promise<S3Client> {
+  const { S3Client: Client } = await import('@aws-sdk/client-s3');
+  return new Client(s3ClientConfig(env));
 }
 
 function s3Error(what: string, cause: unknown): InputError {
@@ -72,6 +74,7 @@ function s3Error(what: string, cause: unknown): InputError {
 
 async function readS3(url: string, client: S3Client, signal: AbortSignal): Promise<LoadedResults[]> {
   const { bucket, prefix } = parseS3Url(url);
+  const { GetObjectCommand, paginateListObjectsV2 } = await import('@aws-sdk/client-s3');
   const keys: string[] = [];
   if (RESULTS_FILE.test(prefix)) keys.push(prefix);
   else {
@@ -139,7 +142,7 @@ export async function readResultsInputs(specs: readonly string[], ctx: RunContex
   try {
     for (const spec of specs) {
       if (spec.startsWith('s3://')) {
-        client ??= s3ClientFromEnv(ctx.env);
+        client ??= await s3ClientFromEnv(ctx.env);
         all.push(...(await readS3(spec, client, ctx.signal)));
       } else all.push(...(await readLocal(spec, ctx)));
     }

@@ -50,9 +50,8 @@ describe('resolveSources', () => {
     expect(e.hint).toMatch(/quote globs/);
   });
 
-  it('rejects no input, s3:// (not yet) and a second stdin', async () => {
+  it('rejects no input and a second stdin', async () => {
     await expect(resolveSources([], io)).rejects.toThrow(/no input given/);
-    await expect(resolveSources(['s3://bucket/logs/'], io)).rejects.toThrow(/S3 sources are not supported yet/);
     await expect(resolveSources(['-', '-'], io)).rejects.toThrow(/stdin is given twice/);
   });
 
