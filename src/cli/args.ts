@@ -154,3 +154,16 @@ export function renderCommandHelp(spec: CommandSpec): string {
   options.forEach((o, i) => lines.push(`  ${(left[i] as string).padEnd(width)}  ${o.description}${o.default ? ` (default: ${o.default})` : ''}`));
   return `${lines.join('\n')}\n`;
 }
+
+/** `--map time=ts --map path=req.url` → { time: 'ts', path: 'req.url' }; every malformed entry listed. */
+export function parseMapOption(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const map: Record<string, string> = {};
+  const bad = values.filter((v) => !/^[A-Za-z]+=.+$/.test(v));
+  if (bad.length > 0) throw new UsageError(`--map: ${bad.map((b) => `"${b}"`).join(', ')} not of the form field=json.path`, { hint: 'e.g. --map time=ts --map path=request.uri --map status=status' });
+  for (const v of values) {
+    const at = v.indexOf('=');
+    map[v.slice(0, at)] = v.slice(at + 1);
+  }
+  return map;
+}

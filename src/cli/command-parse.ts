@@ -1,5 +1,6 @@
 import { runParse } from '../commands/parse.js';
 import type { Command } from './command.js';
+import { parseMapOption } from './args.js';
 
 export const parseCommand: Command = {
   spec: {
@@ -15,6 +16,8 @@ export const parseCommand: Command = {
     options: [
       { name: 'format', short: 'f', type: 'string', arg: 'NAME', description: 'skip detection and use this format' },
       { name: 'log-format', type: 'string', arg: 'STR', description: 'an nginx log_format or Apache LogFormat string' },
+      { name: 'map', type: 'list', arg: 'F=PATH', description: 'for JSON lines and event exports: our field (time, method, path, url, status, bytes, client, userAgent, ...) from a JSON path or column; repeatable' },
+
       { name: 's3-endpoint', type: 'string', arg: 'URL', description: 'an S3-compatible store for s3:// inputs, path-style (default: AWS_ENDPOINT_URL_S3, else AWS)' },
     ],
   },
@@ -24,6 +27,7 @@ export const parseCommand: Command = {
       {
         format: args.options.format as string | undefined,
         logFormat: args.options['log-format'] as string | undefined,
+        map: parseMapOption(args.options.map as string[] | undefined),
         s3Endpoint: args.options['s3-endpoint'] as string | undefined,
       },
       ctx,

@@ -7,6 +7,7 @@ import { runLoad } from '../commands/run.js';
 import { runReplay } from '../commands/replay.js';
 import { serveDemo } from '../commands/serve-demo.js';
 import { RUN_OPTIONS } from './run-options.js';
+import { parseMapOption } from './args.js';
 import type { Command } from './command.js';
 import { k8sCommand } from './command-k8s.js';
 import { smokeCommand, stressCommand } from './command-tiers.js';
@@ -31,12 +32,16 @@ export const COMMANDS: Command[] = [
       name: 'import',
       summary: 'Read access logs and build a traffic model (model.json).',
       usage: 'tidemark import <log|glob|dir|-> [...] -o model.json',
-      details: 'Formats are detected from the first lines (nginx/Apache common, combined, vhost_combined, custom log_format);\ngzip is detected by its bytes. `-` reads standard input.',
+      details:
+        'Formats are detected from the first lines (nginx/Apache, AWS ALB/ELB/CloudFront/S3, W3C/IIS, HAProxy, JSON lines)\n' +
+        'or bytes (HAR, GA4 BigQuery exports); gzip is detected by its bytes. Inputs: files, globs, directories, `-`\n' +
+        'for standard input, s3://bucket/prefix. Several inputs are merged in time order.',
       positionals: [1, Infinity],
       options: [
         { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'where to write the model', default: 'model.json' },
         { name: 'format', short: 'f', type: 'string', arg: 'NAME', description: 'skip detection and use this format' },
         { name: 'log-format', type: 'string', arg: 'STR', description: "an nginx log_format or Apache LogFormat string" },
+        { name: 'map', type: 'list', arg: 'F=PATH', description: 'for JSON lines and event exports: our field (time, method, path, url, status, bytes, client, userAgent, ...) from a JSON path or column; repeatable' },
         { name: 'session-timeout', type: 'duration', arg: 'D', description: 'inactivity that ends a session', default: '30m' },
         { name: 'max-endpoints', type: 'number', arg: 'N', description: 'route templates at most; the rest go to an explicit other bucket', default: '200' },
         { name: 'max-rejects', type: 'number', arg: 'SHARE', description: 'fail (exit 2, nothing written) when more than this share of lines is rejected; 0 allows none', default: '0.1' },
@@ -50,6 +55,7 @@ export const COMMANDS: Command[] = [
           out: args.options.out as string | undefined,
           format: args.options.format as string | undefined,
           logFormat: args.options['log-format'] as string | undefined,
+          map: parseMapOption(args.options.map as string[] | undefined),
           sessionTimeoutMs: args.options['session-timeout'] as number | undefined,
           maxEndpoints: args.options['max-endpoints'] as number | undefined,
           maxRejects: args.options['max-rejects'] as number | undefined,

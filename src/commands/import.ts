@@ -10,6 +10,8 @@ import { formatRejections, formatSourceSummary, readRecords, type ReadStats } fr
 import { toJson, writeFileAtomic } from './write-output.js';
 
 export interface ImportOptions {
+  /** For JSON and event formats: our field → JSON path or column. */
+  map?: Record<string, string> | undefined;
   out?: string | undefined;
   format?: string | undefined;
   logFormat?: string | undefined;
@@ -39,6 +41,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
       ...(options.format !== undefined ? { format: options.format } : {}),
       ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
       ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
+      ...(options.map !== undefined ? { map: options.map } : {}),
       s3: { endpoint: options.s3Endpoint, env: ctx.env, clientConfig: options.s3ClientConfig },
     },
     { cwd: ctx.cwd, stdin: ctx.stdin },

@@ -7,6 +7,7 @@ import { formatReadSummary, readRecords } from './read-records.js';
 export interface ParseOptions {
   format?: string | undefined;
   logFormat?: string | undefined;
+  map?: Record<string, string> | undefined;
   timeZone?: string | undefined;
   s3Endpoint?: string | undefined;
   s3ClientConfig?: S3ClientConfig | undefined;
@@ -35,6 +36,7 @@ export async function runParse(specs: string[], options: ParseOptions, ctx: RunC
     {
       ...(options.format !== undefined ? { format: options.format } : {}),
       ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
+      ...(options.map !== undefined ? { map: options.map } : {}),
       ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
       order: 'input',
       s3: { endpoint: options.s3Endpoint, env: ctx.env, clientConfig: options.s3ClientConfig },

@@ -3,6 +3,9 @@ import type { LogRecord } from '../core/types.js';
 import { DETECT_SAMPLE_LINES, detectFormat, formatFromLogFormat, formats as registry, getFormat } from '../formats/index.js';
 import type { FormatOptions, LineFormat, LineParser } from '../formats/types.js';
 import { readLineBatches, resolveSources, type InputSource, type LineItem, type SourceIO } from '../sources/index.js';
+import { streamFormats } from '../formats/stream-registry.js';
+import type { StreamFormat } from '../formats/stream-types.js';
+import { Readable } from 'node:stream';
 import type { S3SourceOptions } from '../sources/s3.js';
 
 export interface ReadRecordsOptions {
@@ -12,6 +15,8 @@ export interface ReadRecordsOptions {
   logFormat?: string;
   /** For timestamps logged without an offset (IANA name or ±HH:MM); default UTC. */
   timeZone?: string;
+  /** For JSON and event formats: our field → JSON path or column (`--map time=ts`). */
+  map?: Record<string, string>;
   /** Lines longer than this are rejected as 'line too long'. Default 64 KiB. */
   maxLineBytes?: number;
   /** Formats to detect from (default: the registry); for tests. */
@@ -80,7 +85,11 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   const formatOptions: FormatOptions = {};
   if (options.timeZone !== undefined) formatOptions.timeZone = options.timeZone;
   if (options.logFormat !== undefined) formatOptions.logFormat = options.logFormat;
-  const fixed = chooseFixedFormat(options);
+  if (options.map !== undefined) formatOptions.map = options.map;
+  // Whole-document formats (HAR, JSON exports) are chosen by name or detected from the first bytes.
+  const fixedStream = options.format !== undefined ? streamFormats.find((f) => f.name === options.format) : undefined;
+  if (fixedStream) fixedStream.validate(formatOptions);
+  const fixed = fixedStream ? null : chooseFixedFormat(options);
   // Create once now so that a bad --log-format or --time-zone fails before any input is read.
   if (fixed) fixed.format.create(formatOptions);
   else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(formatOptions);
@@ -112,7 +121,48 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   async function* readSource(input: InputSource, index: number): AsyncGenerator<LogRecord[]> {
     const sourceStats: SourceStats = { name: input.name, format: '', reason: '', lines: 0, accepted: 0, rejected: 0 };
     addSourceStats(sourceStats, index);
-    const lines = readLineBatches(await input.open(), input.name, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
+    // Peek at the first bytes: a HAR or a JSON export is read as one document, not as lines.
+    const bytes = (await input.open())[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head: Buffer[] = [];
+    let headSize = 0;
+    while (headSize < STREAM_DETECT_BYTES) {
+      const next = await bytes.next();
+      if (next.done) break;
+      head.push(next.value);
+      headSize += next.value.length;
+    }
+    async function* replay(): AsyncGenerator<Buffer> {
+      yield* head;
+      for (;;) {
+        const next = await bytes.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    }
+    const chosen = fixedStream ?? (fixed ? undefined : detectStream(Buffer.concat(head).toString('utf8')));
+    if (chosen) {
+      sourceStats.format = chosen.name;
+      sourceStats.reason = fixedStream ? `--format ${chosen.name}` : `${chosen.name}: detected from the first bytes (${chosen.description})`;
+      let batch: LogRecord[] = [];
+      for await (const item of chosen.parse(replay(), input.name, formatOptions)) {
+        sourceStats.lines++;
+        stats.lines++;
+        if (item === null) continue;
+        if ('reject' in item) reject(item.reject, item.source, sourceStats);
+        else {
+          batch.push(item);
+          sourceStats.accepted++;
+          stats.accepted++;
+          if (batch.length >= 1000) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+      if (batch.length > 0) yield batch;
+      return;
+    }
+    const lines = readLineBatches(Readable.from(replay()), input.name, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
     const iterator = lines[Symbol.asyncIterator]();
     try {
       yield* parseSource(input, sourceStats, iterator);
@@ -229,6 +279,23 @@ export function formatRejections(rejected: Record<string, { count: number; examp
 /** Both, for commands that only read (parse). */
 export function formatReadSummary(stats: ReadStats): string {
   return formatSourceSummary(stats) + formatRejections(stats.rejected);
+}
+
+/** Bytes of an input read before choosing between a whole-document format and lines. */
+const STREAM_DETECT_BYTES = 16 * 1024;
+
+/** The whole-document format that claims these first bytes (score at least 0.5), if any. */
+function detectStream(head: string): StreamFormat | undefined {
+  let best: StreamFormat | undefined;
+  let bestScore = 0.5;
+  for (const format of streamFormats) {
+    const score = format.detect(head);
+    if (score >= bestScore) {
+      best = format;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 function chooseFixedFormat(options: ReadRecordsOptions): { format: LineFormat; reason: string } | null {
