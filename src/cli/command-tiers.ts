@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { runSmoke } from '../commands/smoke.js';
 import { runStress } from '../commands/stress.js';
+import { runRepeated } from '../commands/repeat.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import type { Command } from './command.js';
 import { RUN_OPTIONS } from './run-options.js';
@@ -23,13 +24,17 @@ export const smokeCommand: Command = {
     usage: 'tidemark smoke <profile.json|model.json> --target URL [--duration 30s]',
     positionals: [1, 1],
     options: [
-      ...pick(['target', 'seed', 'threshold', 'max-in-flight', 'timeout', 'out']),
+      ...pick(['target', 'seed', 'threshold', 'max-in-flight', 'timeout', 'out', 'repeat']),
       { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'run length', default: '30s' },
       { name: 'scale', short: 's', type: 'number', arg: 'K', description: "multiple of the model's average rate", default: '1' },
     ],
   },
-  handler: async (args, ctx) =>
-    (await runSmoke({ ...common(args), durationMs: args.options.duration as number | undefined, scale: args.options.scale as number | undefined }, ctx)).exitCode,
+  handler: async (args, ctx) => {
+    const out = (args.options.out as string | undefined) ?? 'results.json';
+    const once = (path: string) => runSmoke({ ...common(args), out: path, durationMs: args.options.duration as number | undefined, scale: args.options.scale as number | undefined }, ctx);
+    const times = (args.options.repeat as number | undefined) ?? 1;
+    return (times === 1 ? await once(out) : await runRepeated(times, out, (_i, path) => once(path), ctx)).exitCode;
+  },
 };
 
 export const stressCommand: Command = {

@@ -5,6 +5,7 @@ import { runImport } from '../commands/import.js';
 import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
 import { runReplay } from '../commands/replay.js';
+import { runRepeated } from '../commands/repeat.js';
 import { serveDemo } from '../commands/serve-demo.js';
 import { RUN_OPTIONS } from './run-options.js';
 import { parseMapOption } from './args.js';
@@ -87,9 +88,9 @@ export const COMMANDS: Command[] = [
       positionals: [1, 1],
       options: RUN_OPTIONS,
     },
-    handler: async (args, ctx) =>
-      exitOf(
-        await runLoad(
+    handler: async (args, ctx) => {
+      const once = (out: string) =>
+        runLoad(
           {
             input: args.positionals[0] as string,
             target: args.options.target as string | undefined,
@@ -109,12 +110,15 @@ export const COMMANDS: Command[] = [
             timeoutMs: args.options.timeout as number | undefined,
             drainMs: args.options.drain as number | undefined,
             warmStart: args.options['warm-start'] as boolean | undefined,
-            out: args.options.out as string | undefined,
+            out,
             reports: reportOutputsFromArgs(args),
           },
           ctx,
-        ),
-      ),
+        );
+      const out = (args.options.out as string | undefined) ?? 'results.json';
+      const times = (args.options.repeat as number | undefined) ?? 1;
+      return exitOf(times === 1 ? await once(out) : await runRepeated(times, out, (_i, path) => once(path), ctx));
+    },
   },
   {
     spec: {
