@@ -103,6 +103,8 @@ export const COMMANDS: Command[] = [
             seed: args.options.seed as number | undefined,
             segment: args.options.segment as string | undefined,
             workers: args.options.workers as number | undefined,
+            maxRate: args.options['max-rate'] as number | undefined,
+            insecure: args.options.insecure as boolean | undefined,
             startAt: args.options['start-at'] as string | undefined,
             thresholds: args.options.threshold as string[] | undefined,
             maxInFlight: args.options['max-in-flight'] as number | undefined,

@@ -20,6 +20,8 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'timeout', type: 'duration', arg: 'D', description: 'headers and body must each arrive within this', default: '10s' },
   { name: 'drain', type: 'duration', arg: 'D', description: 'how long in-flight requests may finish after the end', default: '5s' },
   { name: 'warm-start', type: 'boolean', description: 'start with the sessions already under way at the window start (--no-warm-start: empty)', default: 'on' },
+  { name: 'max-rate', type: 'number', arg: 'R', description: 'never send more than R requests/s, whatever the model says (the excess is counted, not sent)' },
+  { name: 'insecure', type: 'boolean', description: 'do not verify TLS certificates (said in every report)' },
   { name: 'repeat', type: 'number', arg: 'N', description: 'run N times, one after another; the median run (by p95) decides', default: '1' },
   { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'results file', default: 'results.json' },
   ...REPORT_OUTPUT_OPTIONS,

@@ -35,6 +35,8 @@ export interface Profile {
   name: string;
   file: string;
   target?: string;
+  /** Hosts (globs) that must never be loaded, e.g. production: "*.example.com". */
+  forbiddenTargets: string[];
   /** Absolute path of a model.json or a log to import on the fly. */
   model?: string;
   seed?: number;
@@ -52,7 +54,7 @@ export interface Profile {
   http: { timeoutMs?: number; connections?: number | null; maxInFlight?: number };
 }
 
-const TOP_KEYS = ['$schema', 'name', 'description', 'target', 'model', 'seed', 'load', 'stages', 'flow', 'defaults', 'requests', 'thresholds', 'http'];
+const TOP_KEYS = ['$schema', 'name', 'description', 'target', 'forbiddenTargets', 'model', 'seed', 'load', 'stages', 'flow', 'defaults', 'requests', 'thresholds', 'http'];
 
 export async function loadProfile(file: string): Promise<Profile> {
   let text: string;
@@ -118,6 +120,7 @@ export function parseProfile(json: unknown, file: string): Profile {
     load: {},
     stages: [],
     defaults: { headers: {} },
+    forbiddenTargets: [],
     flow: [],
     requests: {},
     thresholds: [],
@@ -125,6 +128,10 @@ export function parseProfile(json: unknown, file: string): Profile {
   };
   const target = str('$.target', raw.target);
   if (target !== undefined) profile.target = target;
+  if (raw.forbiddenTargets !== undefined) {
+    if (!Array.isArray(raw.forbiddenTargets) || raw.forbiddenTargets.some((p) => typeof p !== 'string' || p === '')) problems.push('$.forbiddenTargets: expected a list of host patterns, e.g. ["*.example.com", "api.example.com"]');
+    else profile.forbiddenTargets = raw.forbiddenTargets as string[];
+  }
   const model = str('$.model', raw.model);
   if (model !== undefined) profile.model = resolve(base, model);
   const seed = num('$.seed', raw.seed);

@@ -35,6 +35,10 @@ export interface RunOptions {
   durationMs?: number | undefined;
   /** A fixed request rate (requests/s, evenly spaced, one request per session drawn from the mix). */
   rate?: number | undefined;
+  /** A ceiling on requests per second, whatever the model or profile says. */
+  maxRate?: number | undefined;
+  /** Do not verify TLS certificates (said in every report). */
+  insecure?: boolean | undefined;
   /** Worker threads sharing the schedule (each plays a deterministic share; results merge exactly). */
   workers?: number | undefined;
   /** Play only this share of the schedule ("i/N"); N processes together play it all exactly once. */
@@ -183,6 +187,8 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const { profile, model, source } = preloaded ?? (await loadRunInput(opts.input, ctx));
   const target = opts.target ?? profile?.target;
   if (!target) throw new UsageError('no target: give --target URL (or "target" in the profile)', { hint: 'e.g. --target http://127.0.0.1:8080' });
+  refuseForbidden(target, profile?.forbiddenTargets ?? []);
+  if (opts.maxRate !== undefined && !(opts.maxRate > 0)) throw new UsageError('--max-rate must be greater than 0', { hint: 'requests per second, e.g. --max-rate 500' });
 
   const extra = parseThresholds(opts.thresholds ?? []);
   if (extra.problems.length > 0) throw new ConfigError('invalid --threshold', extra.problems);
@@ -248,6 +254,8 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
       connections,
       description: load.description,
       ...(segment ? { segment: `${segment.index}/${segment.count}` } : {}),
+      ...(opts.maxRate !== undefined ? { maxRatePerSec: opts.maxRate } : {}),
+      ...(opts.insecure ? { insecure: true } : {}),
     },
     stages,
     startedAtWallMs: run.startedAtWallMs,
@@ -326,7 +334,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
   const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
   const lookbackMs = job.warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
   const client = new HttpClient(
-    { target: job.target, connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: false },
+    { target: job.target, connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: opts.insecure === true },
     () => ctx.clock.nowMs(),
   );
   try {
@@ -347,6 +355,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
         wantBody: building.wantBody,
         onSecond,
         urgent: ctx.urgent,
+        maxRatePerSec: job.segment && opts.maxRate !== undefined ? opts.maxRate / job.segment.count : opts.maxRate,
       },
       client,
       ctx.clock,
@@ -354,5 +363,24 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
     );
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * A profile may list targets tidemark must never load (production hostnames): globs matched
+ * against the target's host and against its whole origin.
+ */
+export function refuseForbidden(target: string, patterns: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return; // the HTTP client reports a malformed target
+  }
+  for (const pattern of patterns) {
+    const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+    if (re.test(url.hostname) || re.test(url.host) || re.test(url.origin)) {
+      throw new UsageError(`refusing to load ${url.origin}: the profile forbids targets matching "${pattern}"`, { hint: 'point --target at a staging system' });
+    }
   }
 }

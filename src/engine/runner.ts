@@ -58,6 +58,12 @@ export interface RunOptions {
    * is `index` modulo `count`, so N processes together play exactly the schedule one would.
    */
   segment?: { index: number; count: number } | undefined;
+  /**
+   * A ceiling on requests per second whatever the model says (a token bucket of one second):
+   * a session that would start over it is dropped, a session whose next request would go over
+   * it ends there; both are counted (rateCapped).
+   */
+  maxRatePerSec?: number | undefined;
   /** Aborted on a second interrupt: cut off what is in flight at once instead of draining. */
   urgent?: AbortSignal | undefined;
   /** Called once a second of run time (live progress, live thresholds); may stop the run. */
@@ -201,8 +207,27 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     wake();
   };
 
+  // Token bucket for --max-rate: refills continuously, holds at most one second of requests.
+  const maxRate = options.maxRatePerSec;
+  let tokens = maxRate ?? 0;
+  let tokensAtMs = 0;
+  const takeToken = (nowRunMs: number): boolean => {
+    if (maxRate === undefined) return true;
+    tokens = Math.min(maxRate, tokens + ((nowRunMs - tokensAtMs) * maxRate) / 1000);
+    tokensAtMs = nowRunMs;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+
   const send = (pending: Pending, intendedRunMs: number): void => {
     const { session, index } = pending;
+    if (!takeToken(clock.nowMs() - t0)) {
+      recorder.rateCapped++;
+      if (index === 0) recorder.droppedSessions++;
+      finishSession(session, clock.nowMs() - t0);
+      return;
+    }
     const planned = session.plan.requests[index] as PlannedRequest;
     const stage = stageAt(intendedRunMs);
     const request = options.buildRequest(planned, session);

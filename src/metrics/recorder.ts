@@ -46,6 +46,8 @@ export class Recorder {
   cutOff = 0;
   /** Planned requests not sent because a value they require was never captured. */
   skipped = 0;
+  /** Requests not sent because --max-rate's ceiling was reached. */
+  rateCapped = 0;
   readonly originMs: number;
 
   constructor(originMs: number) {
@@ -140,5 +142,6 @@ export class Recorder {
     this.sessionsCompleted += other.sessionsCompleted;
     this.cutOff += other.cutOff;
     this.skipped += other.skipped;
+    this.rateCapped += other.rateCapped;
   }
 }

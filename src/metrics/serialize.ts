@@ -12,6 +12,7 @@ export interface SerializedRecorder {
   sessionsCompleted: number;
   cutOff: number;
   skipped: number;
+  rateCapped: number;
 }
 
 export function serializeRecorder(recorder: Recorder): SerializedRecorder {
@@ -31,6 +32,7 @@ export function serializeRecorder(recorder: Recorder): SerializedRecorder {
     sessionsCompleted: recorder.sessionsCompleted,
     cutOff: recorder.cutOff,
     skipped: recorder.skipped,
+    rateCapped: recorder.rateCapped,
   };
 }
 
@@ -54,5 +56,6 @@ export function deserializeRecorder(data: SerializedRecorder): Recorder {
   recorder.sessionsCompleted = data.sessionsCompleted;
   recorder.cutOff = data.cutOff;
   recorder.skipped = data.skipped;
+  recorder.rateCapped = data.rateCapped ?? 0;
   return recorder;
 }

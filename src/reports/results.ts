@@ -37,6 +37,10 @@ export interface RunKnobs {
   description: string;
   /** "i/N" when this process played one segment of a shared schedule. */
   segment?: string;
+  /** The ceiling on requests per second (--max-rate), when one was set. */
+  maxRatePerSec?: number;
+  /** TLS certificates were not verified (--insecure). */
+  insecure?: boolean;
 }
 
 export interface RunResults {
@@ -65,6 +69,8 @@ export interface RunResults {
     cutOff: number;
     /** Planned requests skipped because a value they require was never captured. */
     skipped: number;
+    /** Requests not sent because --max-rate's ceiling was reached. */
+    rateCapped?: number;
     sessionsStarted: number;
     sessionsCompleted: number;
     bytes: number;
@@ -179,6 +185,7 @@ export function buildResults(input: ResultsInput): RunResults {
       dropped: recorder.droppedSessions,
       cutOff: recorder.cutOff,
       skipped: recorder.skipped,
+      rateCapped: recorder.rateCapped,
       sessionsStarted: recorder.sessionsStarted,
       sessionsCompleted: recorder.sessionsCompleted,
       bytes,
