@@ -48,8 +48,10 @@ describe('replay engine (issue 5)', () => {
     const cell = [...run.recorder.cells.values()][0]!;
     const intendedP99 = cell.latency.getValueAtPercentile(99) / 1000;
     const actualP99 = cell.serviceLatency.getValueAtPercentile(99) / 1000;
-    expect(actualP99).toBeLessThan(40);
+    // The queue for the one connection grows by ~80 requests a second: from the intended time
+    // the latency climbs past half a second, while each request, once written, takes ~20 ms.
     expect(intendedP99).toBeGreaterThan(500);
+    expect(actualP99).toBeLessThan(intendedP99 / 5);
   }, 30_000);
 
   it('--scale 3 makes 3× the session arrivals of --scale 1 (within 3%) with the same endpoint mix (TVD < 0.02)', async () => {
