@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Peak RSS of `tidemark import` on a log built to stress its memory bounds (issues 4 and 10):
+// N lines, 1,000,000 distinct paths (every line a new /items/<slug>/<n> path), and 100,000
+// clients active at once (sessions interleaved, each with its own IP + user agent), so that the
+// route tree's cap, the other bucket and session expiry all have to work.
+//   node bench/import-memory.mjs [--lines 2000000] [--clients 100000] [--write BENCHMARKS.md]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '2000000' }, clients: { type: 'string', default: '100000' }, write: { type: 'string' } } });
+const lines = Number(values.lines);
+const clients = Number(values.clients);
+const dir = join(tmpdir(), 'tidemark-bench');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `distinct-${lines}-${clients}.log`);
+
+if (!existsSync(file)) {
+  const out = createWriteStream(file);
+  const start = Date.UTC(2026, 10, 27, 0, 0, 0);
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n) => String(n).padStart(2, '0');
+  let buffer = '';
+  for (let i = 0; i < lines; i++) {
+    // Every client makes a request every `clients` lines: all of them are live at once.
+    const client = i % clients;
+    const t = new Date(start + Math.floor((i * 3600_000) / lines)); // one hour
+    const ts = `${pad(t.getUTCDate())}/${months[t.getUTCMonth()]}/${t.getUTCFullYear()}:${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} +0000`;
+    const ip = `10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}`;
+    const path = i % 2 === 0 ? `/items/slug-${(i / 2).toString(36)}/${i}` : `/api/products/${i % 5000}`;
+    buffer += `${ip} - - [${ts}] "GET ${path} HTTP/1.1" 200 512 "-" "bench-client/${client}"\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((r) => out.once('drain', r));
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await new Promise((r) => out.once('finish', r));
+}
+
+const bin = new URL('../bin/tidemark.js', import.meta.url).pathname;
+const started = Date.now();
+const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'import', file, '-o', join(dir, 'distinct-model.json')], { encoding: 'utf8' });
+const seconds = (Date.now() - started) / 1000;
+if (result.status !== 0) {
+  console.error(result.stderr);
+  process.exit(1);
+}
+const peakMb = Number(result.stderr.trim().split('\n').pop()) / 1024;
+const model = JSON.parse(readFileSync(join(dir, 'distinct-model.json'), 'utf8'));
+const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
+const section = `<!-- bench:import-memory -->
+## Import memory: 1,000,000 distinct paths and ${clients.toLocaleString('en')} concurrent sessions
+
+- date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; machine: ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load after: \`${load}\`
+- command: \`node bench/import-memory.mjs --lines ${lines} --clients ${clients}\` (one run)
+- input: ${lines.toLocaleString('en')} combined lines over one hour, ${(lines / 2).toLocaleString('en')} distinct \`/items/<slug>/<n>\` paths plus product pages, ${clients.toLocaleString('en')} clients all live at once
+
+| peak RSS | goal | time | lines/s | endpoints in the model | sessions |
+|---:|---:|---:|---:|---:|---:|
+| ${peakMb.toFixed(0)} MB | < 200 MB | ${seconds.toFixed(1)} s | ${Math.round(lines / seconds).toLocaleString('en')} | ${model.endpoints.length} (${model.endpoints.map((e) => e.key).join(', ')}) | ${model.sessions.count.toLocaleString('en')} |
+<!-- /bench:import-memory -->
+`;
+console.log(section);
+if (values.write) {
+  const text = existsSync(values.write) ? readFileSync(values.write, 'utf8') : '# Benchmarks\n';
+  const re = /<!-- bench:import-memory -->[\s\S]*?<!-- \/bench:import-memory -->\n?/;
+  writeFileSync(values.write, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}`);
+}

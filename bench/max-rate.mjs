@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+// The highest request rate each contender sustains against nginx `return 200` on 127.0.0.1, in
+// one run, alternating contenders round by round; medians with ratios to tidemark; generator CPU
+// seconds per 100,000 requests (user + system of the whole process, from /usr/bin/time).
+//
+//   npm run build && node bench/max-rate.mjs [--quick] [--rounds 3] [--duration 10] [--write BENCHMARKS.md]
+//
+// Contenders (50 connections each):
+//   tidemark            run MODEL --rate R --connections 50   (open model, evenly spaced arrivals,
+//                       one synthesized session per request, HDR recording on)
+//   tidemark --workers 2  the same on two worker threads
+//   raw undici          bench/raw-undici.mjs: a closed loop of Pool.dispatch (tidemark's client, bare)
+//   autocannon          autocannon -c 50 -d D
+//   wrk                 wrk -c 50 -t 1 -d Ds
+// The closed loops report their throughput. tidemark is open-model: for it the figure is the
+// highest R it keeps (a short search: R doubles until a run fails, then a few bisections) where a
+// run passes when it achieved ≥ 99% of R, had no errors and no dropped sessions, and its latency
+// from the intended send time stayed low in steady state (the median over seconds 2..D-1 of each
+// second's p99 under --max-lag-ms, 10 ms by default; nginx answers in well under 1 ms, so this is
+// the generator's own lag). A contender that is not installed is reported as "missing".
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { checkPrerequisites, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
+import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, runWrk, steadyP99s, undiciVersion, wrkPath, wrkVersion } from './lib/contenders.mjs';
+import { startNginx, nginxPath } from './lib/nginx.mjs';
+import { writeModel } from './lib/models.mjs';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    start: { type: 'string' },
+    bisections: { type: 'string' },
+    'max-lag-ms': { type: 'string' },
+    connections: { type: 'string' },
+    only: { type: 'string' },
+    write: { type: 'string' },
+  },
+});
+checkPrerequisites();
+const QUICK = values.quick;
+const ROUNDS = numberOption(values, 'rounds', 3);
+const DURATION = numberOption(values, 'duration', QUICK ? 5 : 10);
+const START = numberOption(values, 'start', 4000);
+const BISECTIONS = numberOption(values, 'bisections', QUICK ? 2 : 3);
+const MAX_LAG_MS = numberOption(values, 'max-lag-ms', 10);
+const CONNECTIONS = numberOption(values, 'connections', 50);
+const MAX_RATE = 400_000; // the search never asks for more (a bound on the loop)
+const timeoutMs = (DURATION + 60) * 1000;
+
+if (!nginxPath()) {
+  console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
+  process.exit(2);
+}
+
+const work = tempDir('max-rate');
+const model = writeModel(join(work, 'model.json'), { paths: ['/'] });
+const out = join(work, 'results.json');
+
+/** One tidemark probe at rate R: pass or fail, and why. */
+async function probe(rate, extra) {
+  let run;
+  try {
+    run = await runTidemark({ model, url: server.url, out, timeoutMs, args: ['--rate', String(rate), '--duration', `${DURATION}s`, '--connections', String(CONNECTIONS), ...extra] });
+  } catch (err) {
+    console.error(`    R=${fmtInt(rate).padStart(7)}  FAIL  (${err.message.split('\n').slice(0, 2).join(' ')})`);
+    return { ok: false, rate };
+  }
+  const r = run.results;
+  const achievedRatio = r.rate.achievedPerSec / rate;
+  const steady = median(steadyP99s(r, 2, DURATION - 1));
+  const reasons = [];
+  if (achievedRatio < 0.99) reasons.push(`achieved ${(achievedRatio * 100).toFixed(1)}%`);
+  if (r.totals.errors > 0) reasons.push(`${r.totals.errors} errors`);
+  if (r.totals.dropped > 0) reasons.push(`${r.totals.dropped} dropped`);
+  if (!(steady <= MAX_LAG_MS)) reasons.push(`steady p99 ${fmt(steady)} ms`);
+  const ok = reasons.length === 0;
+  console.error(`    R=${fmtInt(rate).padStart(7)}  ${ok ? 'pass' : 'FAIL'}  achieved ${fmtInt(r.rate.achievedPerSec)}/s, lag p50/p99/max ${r.schedulerLagMs.p50}/${r.schedulerLagMs.p99}/${r.schedulerLagMs.max} ms, steady p99 ${fmt(steady)} ms, CPU ${fmt(run.cpuSec)} s${ok ? '' : `  (${reasons.join(', ')})`}`);
+  return { ok, rate, run, steady, requests: r.totals.requests, cpuSec: run.cpuSec, peakRssMb: run.peakRssMb, lag: r.schedulerLagMs, eventLoop: r.eventLoopDelayMs };
+}
+
+/** Doubles R from `start` until a probe fails, then bisects between the last pass and the fail. */
+async function search(start, extra) {
+  let best = null;
+  let failed = null;
+  let rate = start;
+  while (rate <= MAX_RATE) {
+    const p = await probe(rate, extra);
+    if (!p.ok) {
+      failed = rate;
+      break;
+    }
+    best = p;
+    rate *= 2;
+  }
+  if (failed !== null && best === null) {
+    // Even the start failed: halve down (at most 4 times) to find a passing rate.
+    for (let i = 0, r = start / 2; i < 4 && best === null; i++, r /= 2) {
+      const p = await probe(Math.round(r), extra);
+      if (p.ok) best = p;
+      else failed = Math.round(r);
+    }
+  }
+  let low = best?.rate ?? 0;
+  let high = failed ?? MAX_RATE;
+  for (let i = 0; i < BISECTIONS && best !== null && high - low > 100; i++) {
+    const mid = Math.round((low + high) / 2 / 100) * 100;
+    const p = await probe(mid, extra);
+    if (p.ok) {
+      best = p;
+      low = mid;
+    } else high = mid;
+  }
+  return best;
+}
+
+const contenders = [
+  { name: 'tidemark', kind: 'tidemark', extra: [], shown: `tidemark run model.json --rate R --duration ${DURATION}s --connections ${CONNECTIONS}` },
+  { name: 'tidemark --workers 2', kind: 'tidemark', extra: ['--workers', '2'], shown: `tidemark run model.json --rate R --duration ${DURATION}s --connections ${CONNECTIONS} --workers 2` },
+  { name: 'raw undici', kind: 'raw', available: true, shown: `node bench/raw-undici.mjs --connections ${CONNECTIONS} --duration ${DURATION}`, version: `undici ${undiciVersion()}` },
+  { name: 'autocannon', kind: 'autocannon', available: autocannonPath() !== null, shown: `autocannon -c ${CONNECTIONS} -d ${DURATION}`, version: autocannonVersion() ? `autocannon ${autocannonVersion()}` : null },
+  { name: 'wrk', kind: 'wrk', available: wrkPath() !== null, shown: `wrk -c ${CONNECTIONS} -t 1 -d ${DURATION}s`, version: wrkVersion() },
+].filter((c) => !values.only || values.only.split(',').includes(c.name));
+for (const c of contenders) if (c.kind === 'tidemark') c.available = true;
+
+const uptimeBefore = uptimeLine();
+console.error(`bench max-rate: ${ROUNDS} rounds of ${DURATION} s runs, ${CONNECTIONS} connections; ${uptimeBefore}`);
+const server = await startNginx();
+const runs = new Map(contenders.map((c) => [c.name, []]));
+const lastBest = new Map();
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Rotate the order each round so that no contender always runs first (or last).
+    const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]);
+    for (const c of order) {
+      if (!c.available) continue;
+      console.error(`  round ${round}: ${c.name}`);
+      if (c.kind === 'tidemark') {
+        // Later rounds start the search at half the previous round's result: one doubling reaches it.
+        const previous = lastBest.get(c.name);
+        const start = previous ? Math.max(500, Math.round(previous / 2 / 100) * 100) : START;
+        const best = await search(start, c.extra);
+        if (best) lastBest.set(c.name, best.rate);
+        runs.get(c.name).push(best ? { ratePerSec: best.rate, requests: best.requests, cpuSec: best.cpuSec, peakRssMb: best.peakRssMb, lag: best.lag, steady: best.steady, eventLoop: best.eventLoop } : { ratePerSec: 0, requests: 0, cpuSec: NaN, peakRssMb: NaN });
+        continue;
+      }
+      const args = { url: `${server.url}/`, timeoutMs };
+      const r =
+        c.kind === 'raw'
+          ? await runRawUndici({ ...args, connections: CONNECTIONS, durationSec: DURATION })
+          : c.kind === 'autocannon'
+            ? await runAutocannon({ ...args, args: ['-c', String(CONNECTIONS), '-d', String(DURATION)] })
+            : await runWrk({ ...args, args: ['-c', String(CONNECTIONS), '-t', '1', '-d', `${DURATION}s`] });
+      console.error(`    ${fmtInt(r.ratePerSec)} requests/s, ${r.errors} errors, CPU ${fmt(r.cpuSec)} s`);
+      runs.get(c.name).push({ ratePerSec: r.ratePerSec, requests: r.requests, cpuSec: r.cpuSec, peakRssMb: r.peakRssMb });
+    }
+  }
+} finally {
+  await server.stop();
+  server.cleanup();
+  rmSync(work, { recursive: true, force: true });
+}
+const uptimeAfter = uptimeLine();
+
+const summary = contenders.map((c) => {
+  const rs = runs.get(c.name);
+  if (!c.available || rs.length === 0) return { ...c, missing: true };
+  return {
+    ...c,
+    missing: false,
+    rate: median(rs.map((r) => r.ratePerSec)),
+    rounds: rs.map((r) => r.ratePerSec),
+    cpuPer100k: median(rs.map((r) => (r.cpuSec / r.requests) * 1e5)),
+    rssMb: median(rs.map((r) => r.peakRssMb)),
+    lag: rs[0].lag ? { p50: median(rs.map((r) => r.lag.p50)), p99: median(rs.map((r) => r.lag.p99)), max: median(rs.map((r) => r.lag.max)), steady: median(rs.map((r) => r.steady)) } : null,
+  };
+});
+const tm = summary.find((s) => s.name === 'tidemark' && !s.missing);
+const header = ['contender', 'max rate (median, req/s)', 'rounds', 'CPU s / 100k req', 'peak RSS', 'tidemark ÷ it'];
+const rows = summary.map((s) =>
+  s.missing
+    ? [s.name, 'missing (not installed)', '–', '–', '–', '–']
+    : [s.name, fmtInt(s.rate), s.rounds.map(fmtInt).join(' / '), fmt(s.cpuPer100k), `${fmt(s.rssMb, 0)} MB`, tm && s.rate > 0 ? `${fmt(tm.rate / s.rate)}×` : '–'],
+);
+const lagRows = summary.filter((s) => !s.missing && s.lag).map((s) => [s.name, fmtInt(s.rate), fmt(s.lag.p50), fmt(s.lag.p99), fmt(s.lag.max), fmt(s.lag.steady)]);
+const lagHeader = ['tidemark at its max rate', 'R', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'steady per-second p99 ms'];
+console.log(`\n${textTable(header, rows)}\n\n${textTable(lagHeader, lagRows)}\n`);
+
+const by = (name) => summary.find((s) => s.name === name && !s.missing);
+const goals = [];
+const goal = (what, target, measuredText, ok) => goals.push([what, target, measuredText, ok === null ? 'not measured' : ok ? 'met' : 'not met']);
+const raw = by('raw undici');
+const ac = by('autocannon');
+const tm2 = by('tidemark --workers 2');
+const best = [tm, tm2].filter(Boolean).sort((a, b) => b.rate - a.rate)[0];
+goal('max rate ≥ the raw undici Pool.dispatch loop', '≥ 1.00× raw undici (issue: ~54,000/s)', best && raw ? `${best.name}: ${fmt(best.rate / raw.rate)}× (${fmtInt(best.rate)} vs ${fmtInt(raw.rate)}/s)` : 'missing', best && raw ? best.rate >= raw.rate : null);
+goal('max rate ≥ 0.8× autocannon', '≥ 0.80× autocannon (issue: ~64,000/s)', best && ac ? `${best.name}: ${fmt(best.rate / ac.rate)}× (${fmtInt(best.rate)} vs ${fmtInt(ac.rate)}/s)` : 'missing', best && ac ? best.rate >= 0.8 * ac.rate : null);
+
+if (values.write) {
+  const md = `## Maximum rate: nginx \`return 200\` on 127.0.0.1, 50 connections
+
+- date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
+- machine: ${machineLine()}; nginx (${nginxVersionLine()}) shares the same cores
+- load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`
+- command: \`node bench/max-rate.mjs${QUICK ? ' --quick' : ''} --rounds ${ROUNDS} --duration ${DURATION}\` (${ROUNDS} rounds, contenders alternating, medians)
+- contenders:
+${summary.map((s) => `  - ${s.name}: \`${s.shown}\`${s.version ? ` (${s.version})` : ''}${s.missing ? ' — missing' : ''}`).join('\n')}
+- tidemark's figure is the highest fixed rate R (\`--rate\`, open model, HDR recording on) whose run achieved ≥ 99% of R with no error or drop and a steady-state per-second p99 latency from the intended time under ${MAX_LAG_MS} ms (search: double from ${fmtInt(START)}, then ${BISECTIONS} bisections); the others are closed loops at full speed. CPU is user + system of the whole process (start-up included) ÷ requests.
+
+${markdownTable(header, rows)}
+
+${markdownTable(lagHeader, lagRows)}
+
+### Against the goals of issue 11
+
+${markdownTable(['goal', 'target', 'measured', ''], goals, { left: true })}
+`;
+  writeSection(values.write, 'max-rate', md);
+  console.error(`bench: wrote the max-rate section of ${values.write}`);
+}
+
+function nginxVersionLine() {
+  return (/nginx version: (\S+)/.exec(spawnText(nginxPath(), ['-v'])) ?? [])[1] ?? 'nginx';
+}
+
+function spawnText(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Runs every benchmark of bench/ one after another and writes their sections of BENCHMARKS.md:
+// import (bench/import.mjs, when present), max-rate, rate-accuracy, coordinated-omission, memory.
+//
+//   npm run build && node bench/run.mjs [--quick] [--only max-rate,memory] [--write BENCHMARKS.md] [--dry]
+//
+// --quick: shorter runs (each script's own --quick; the import on 500,000 lines); --dry: print
+// the tables but write nothing. import.mjs rewrites the whole file it writes, so it runs first
+// and the others then add (or replace) their own sections.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, checkPrerequisites, uptimeLine } from './lib/common.mjs';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    write: { type: 'string', default: 'BENCHMARKS.md' },
+    dry: { type: 'boolean', default: false },
+  },
+});
+checkPrerequisites();
+const write = values.dry ? [] : ['--write', values.write];
+const quick = values.quick ? ['--quick'] : [];
+const benches = [
+  { name: 'import', script: 'import.mjs', args: [...(values.quick ? ['--lines', '500000'] : []), ...write], optional: true },
+  { name: 'max-rate', script: 'max-rate.mjs', args: [...quick, ...write] },
+  { name: 'rate-accuracy', script: 'rate-accuracy.mjs', args: [...quick, ...write] },
+  { name: 'coordinated-omission', script: 'coordinated-omission.mjs', args: [...quick, ...write] },
+  { name: 'memory', script: 'memory.mjs', args: [...quick, ...write] },
+].filter((b) => !values.only || values.only.split(',').includes(b.name));
+// A bound on each script, far above its normal length.
+const LIMIT_MS = 90 * 60_000;
+
+function run(bench) {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bench', bench.script), ...bench.args], { cwd: ROOT, stdio: 'inherit' });
+    const timer = setTimeout(() => {
+      console.error(`bench: ${bench.name} ran past ${LIMIT_MS / 60_000} minutes; stopping it`);
+      child.kill('SIGTERM');
+    }, LIMIT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun(code ?? (signal ? 128 : 1));
+    });
+  });
+}
+
+console.error(`bench: ${benches.map((b) => b.name).join(', ')}${values.quick ? ' (quick)' : ''}; ${uptimeLine()}`);
+const outcomes = [];
+for (const bench of benches) {
+  if (!existsSync(join(ROOT, 'bench', bench.script))) {
+    outcomes.push([bench.name, bench.optional ? 'missing (no bench/' + bench.script + ')' : 'missing']);
+    continue;
+  }
+  console.error(`\n=== ${bench.name}: node bench/${bench.script} ${bench.args.join(' ')}`);
+  const started = performance.now();
+  const code = await run(bench);
+  outcomes.push([bench.name, code === 0 ? `ok (${Math.round((performance.now() - started) / 1000)} s)` : `FAILED (exit ${code})`]);
+}
+console.error(`\nbench: done; ${uptimeLine()}`);
+for (const [name, outcome] of outcomes) console.error(`  ${name.padEnd(22)} ${outcome}`);
+process.exit(outcomes.some(([, o]) => o.startsWith('FAILED')) ? 1 : 0);
