@@ -39,6 +39,12 @@ export interface ShopServerOptions {
   seed?: number;
   /** Called once per request when its response is done (or its connection closed). */
   onRequest?: (entry: ShopRequestLogEntry) => void;
+  /**
+   * Injected failures, for tests of thresholds: between `fromMs` and `toMs` after the server
+   * started, a share `rate` of requests answer 503 at once; every `failCheckoutEvery`-th
+   * checkout answers 503.
+   */
+  faults?: { errorBurst?: { fromMs: number; toMs: number; rate: number }; failCheckoutEvery?: number };
 }
 
 export interface ShopRequestLogEntry {
@@ -166,6 +172,9 @@ export async function startShopServer(opts: ShopServerOptions = {}): Promise<Sho
   const latencyScale = opts.latencyScale ?? SHOP_SERVER_DEFAULTS.latencyScale;
   const pool = new DbPool(opts.poolSize ?? SHOP_SERVER_DEFAULTS.poolSize, opts.queueTimeoutMs ?? SHOP_SERVER_DEFAULTS.queueTimeoutMs);
   const shop = new Shop(pool, createRng(opts.seed ?? SHOP_SERVER_DEFAULTS.seed), latencyScale);
+  const serverStartedMs = performance.now();
+  const faultRng = createRng((opts.seed ?? SHOP_SERVER_DEFAULTS.seed) + 7);
+  let checkoutsSeen = 0;
   const onRequest = opts.onRequest;
 
   let requests = 0;
@@ -194,6 +203,19 @@ export async function startShopServer(opts: ShopServerOptions = {}): Promise<Sho
         }
       }
     });
+    const faults = opts.faults;
+    if (faults) {
+      const sinceStartMs = performance.now() - serverStartedMs;
+      const burst = faults.errorBurst;
+      const inBurst = burst !== undefined && sinceStartMs >= burst.fromMs && sinceStartMs < burst.toMs && faultRng.next() < burst.rate;
+      const isCheckout = req.method === 'POST' && (req.url ?? '').startsWith('/api/checkout');
+      const failCheckout = isCheckout && faults.failCheckoutEvery !== undefined && ++checkoutsSeen % faults.failCheckoutEvery === 0;
+      if (inBurst || failCheckout) {
+        req.resume();
+        send(res, { status: 503, body: { error: inBurst ? 'injected error burst' : 'injected checkout failure' } });
+        return;
+      }
+    }
     shop.handle(req).then(
       (reply) => send(res, reply),
       (err: unknown) => {
