@@ -18,21 +18,18 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { ROOT, checkPrerequisites, fmt, fmtInt, machineLine, markdownTable, median, numberOption, quantile, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
+import { ROOT, checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, quantile, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runTidemark } from './lib/contenders.mjs';
 import { writeModel } from './lib/models.mjs';
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     rate: { type: 'string' },
     duration: { type: 'string' },
     'service-ms': { type: 'string' },
     write: { type: 'string' },
-  },
-});
+  }, 'node bench/coordinated-omission.mjs [--quick] [--rounds N] [--rate R] [--duration S] [--service-ms MS] [--write FILE]');
 checkPrerequisites();
 const QUICK = values.quick;
 const ROUNDS = numberOption(values, 'rounds', 3);

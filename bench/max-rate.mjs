@@ -19,16 +19,14 @@
 // second's p99 under --max-lag-ms, 10 ms by default; nginx answers in well under 1 ms, so this is
 // the generator's own lag). A contender that is not installed is reported as "missing".
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { checkPrerequisites, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
+import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, runWrk, steadyP99s, undiciVersion, wrkPath, wrkVersion } from './lib/contenders.mjs';
 import { startNginx, nginxPath } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     duration: { type: 'string' },
@@ -38,12 +36,16 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     only: { type: 'string' },
     write: { type: 'string' },
-  },
-});
+  }, 'node bench/max-rate.mjs [--quick] [--rounds N] [--duration S] [--start R] [--bisections N] [--max-lag-ms MS] [--connections N] [--only NAMES] [--write FILE]');
 checkPrerequisites();
 const QUICK = values.quick;
 const ROUNDS = numberOption(values, 'rounds', 3);
 const DURATION = numberOption(values, 'duration', QUICK ? 5 : 10);
+if (DURATION < 5) {
+  // Seconds 0-1 are start-up and the last is the end: the steady state needs a few in between.
+  console.error('bench: --duration must be at least 5 (seconds)');
+  process.exit(2);
+}
 const START = numberOption(values, 'start', 4000);
 const BISECTIONS = numberOption(values, 'bisections', QUICK ? 2 : 3);
 const MAX_LAG_MS = numberOption(values, 'max-lag-ms', 10);

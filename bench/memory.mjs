@@ -14,22 +14,19 @@
 // (live − 100). Live sessions at the start = sessions started − the arrivals of the run (rate × D).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { checkPrerequisites, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
+import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { runTidemark } from './lib/contenders.mjs';
 import { writeModel } from './lib/models.mjs';
 import { nginxPath, startNginx } from './lib/nginx.mjs';
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     duration: { type: 'string' },
     'think-sec': { type: 'string' },
     sessions: { type: 'string', default: '1000,10000,50000' },
     write: { type: 'string' },
-  },
-});
+  }, 'node bench/memory.mjs [--quick] [--rounds N] [--think-sec S] [--duration S] [--sessions N,N,N] [--write FILE]');
 checkPrerequisites();
 if (!nginxPath()) {
   console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');

@@ -10,17 +10,15 @@
 // Contenders (50 connections each):
 //   tidemark    run MODEL --rate R --duration Ds --connections 50   (evenly spaced arrivals)
 //   autocannon  autocannon --overallRate R -c 50 -d D
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { checkPrerequisites, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
+import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runTidemark, steadyP99s } from './lib/contenders.mjs';
 import { nginxPath, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 import { slotStats } from './lib/slots.mjs';
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     duration: { type: 'string' },
@@ -28,8 +26,7 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     only: { type: 'string' },
     write: { type: 'string' },
-  },
-});
+  }, 'node bench/rate-accuracy.mjs [--quick] [--rounds N] [--duration S] [--rates R,R,R] [--connections N] [--only NAMES] [--write FILE]');
 checkPrerequisites();
 if (!nginxPath()) {
   console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
@@ -38,6 +35,11 @@ if (!nginxPath()) {
 const QUICK = values.quick;
 const ROUNDS = numberOption(values, 'rounds', 3);
 const DURATION = numberOption(values, 'duration', QUICK ? 8 : 20);
+if (DURATION < 5) {
+  // Seconds 0-1 are start-up and the last is the end: the steady state needs a few in between.
+  console.error('bench: --duration must be at least 5 (seconds)');
+  process.exit(2);
+}
 const CONNECTIONS = numberOption(values, 'connections', 50);
 const RATES = values.rates.split(',').map(Number);
 if (RATES.some((r) => !(r > 0 && r <= 100_000))) {

@@ -10,13 +10,19 @@
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    connections: { type: 'string', default: '50' },
-    duration: { type: 'string', default: '10' },
-  },
-});
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      connections: { type: 'string', default: '50' },
+      duration: { type: 'string', default: '10' },
+    },
+  }));
+} catch (err) {
+  console.error(`raw-undici: ${err.message}`);
+  process.exit(2);
+}
 if (!values.url) {
   console.error('raw-undici: give --url http://127.0.0.1:PORT/');
   process.exit(2);

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'bin', 'tidemark.js');
@@ -144,12 +145,13 @@ export function writeSection(file, name, body) {
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const block = `${open}\n${body.trim()}\n${close}\n`;
-  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   const start = text.indexOf(open);
   const end = text.indexOf(close);
-  if (start >= 0 && end > start) text = text.slice(0, start) + block + text.slice(end + close.length + 1);
-  else text = `${text.replace(/\n*$/, '\n\n')}${block}`;
-  writeFileSync(path, text);
+  const [before, after] = start >= 0 && end > start ? [text.slice(0, start), text.slice(end + close.length)] : [text, ''];
+  // One blank line on each side of the section, whatever was there before.
+  const rest = after.replace(/^\s+/, '');
+  writeFileSync(path, `${before.replace(/\s*$/, '\n\n')}${block}${rest ? `\n${rest}` : ''}`);
 }
 
 /** `--quick`, `--rounds N`, `--write FILE` and the like, with numbers checked. */
@@ -161,4 +163,14 @@ export function numberOption(values, name, fallback) {
     process.exit(2);
   }
   return n;
+}
+
+/** parseArgs, with a bad option reported in one line (exit 2) rather than a stack trace. */
+export function parseOptions(options, usage) {
+  try {
+    return parseArgs({ options }).values;
+  } catch (err) {
+    console.error(`bench: ${err.message}\nusage: ${usage}`);
+    process.exit(2);
+  }
 }

@@ -16,7 +16,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'start-at', type: 'string', arg: 'ISO', description: 'wait until this wall-clock time to start (segments start together)' },
   { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable, e.g. "p95 < 500ms"' },
   { name: 'max-in-flight', type: 'number', arg: 'N', description: 'live sessions (so requests in flight) at most; sessions over it are dropped and counted', default: '10000' },
-  { name: 'connections', type: 'number', arg: 'N', description: 'sockets to the target at most', default: 'unlimited' },
+  { name: 'connections', type: 'number', arg: 'N', description: 'sockets to the target at most (a request waiting for one is measured from its intended time)', default: '256' },
   { name: 'timeout', type: 'duration', arg: 'D', description: 'headers and body must each arrive within this', default: '10s' },
   { name: 'drain', type: 'duration', arg: 'D', description: 'how long in-flight requests may finish after the end', default: '5s' },
   { name: 'warm-start', type: 'boolean', description: 'start with the sessions already under way at the window start (--no-warm-start: empty)', default: 'on' },

@@ -67,7 +67,13 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-const DEFAULTS = { scale: 1, speed: 1, window: 'peak', durationMs: 60_000, seed: 1, maxInFlight: 10_000, timeoutMs: 10_000, drainMs: 5_000 };
+/**
+ * connections: sockets to the target at most. Unlimited sockets collapse above ~2,000 req/s (a
+ * hiccup opens thousands; undici scans them all to find a free one): 256 is plenty for an open
+ * model against one origin, and a request waiting for a socket is still measured from its
+ * intended time.
+ */
+const DEFAULTS = { scale: 1, speed: 1, window: 'peak', durationMs: 60_000, seed: 1, maxInFlight: 10_000, timeoutMs: 10_000, drainMs: 5_000, connections: 256 };
 
 /** Loads the input: a profile (with its model), a model file, or a log to import. */
 export async function loadRunInput(input: string, ctx: RunContext): Promise<{ profile: Profile | null; model: TrafficModel; source: string }> {
@@ -198,7 +204,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const seed = opts.seed ?? profile?.seed ?? DEFAULTS.seed;
   const warmStart = opts.warmStart ?? profile?.load.warmStart ?? true;
   const maxInFlight = opts.maxInFlight ?? profile?.http.maxInFlight ?? DEFAULTS.maxInFlight;
-  const connections = opts.connections !== undefined ? opts.connections : profile?.http.connections !== undefined ? profile.http.connections : null;
+  const connections = opts.connections !== undefined ? opts.connections : profile?.http.connections !== undefined ? profile.http.connections : DEFAULTS.connections;
   const synth = new SessionSynthesizer(model, { seed });
   if (synth.endpointKeys().length === 0) throw new InputError(`${source}: the model has no replayable endpoint`, { hint: 'import a log with requests first' });
 
