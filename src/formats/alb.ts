@@ -12,9 +12,10 @@ import {
   splitProxyRequest,
   textOrEmpty,
   TOO_FEW_FIELDS,
+  sumElbTimers,
 } from './aws-fields.js';
 import { intOrDash } from './fields.js';
-import { parseDecimal, parseIsoTime, UTC } from './time.js';
+import { parseIsoTime, UTC } from './time.js';
 import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types.js';
 
 /*
@@ -62,19 +63,9 @@ class AlbParser implements LineParser {
     if (Number.isNaN(loggedMs)) return BAD_TIMESTAMP;
 
     // The three timers, in ms; any -1 → no duration.
-    let knownMs = 0;
-    let allKnown = true;
-    for (let f = 5; f <= 7; f++) {
-      const s = starts[f] as number;
-      const e = ends[f] as number;
-      if (e - s === 2 && line.charCodeAt(s) === 0x2d && line.charCodeAt(s + 1) === 0x31) {
-        allKnown = false;
-        continue;
-      }
-      const ms = parseDecimal(line, s, e, 1000);
-      if (Number.isNaN(ms)) return BAD_TIMER;
-      knownMs += ms;
-    }
+    const timers = sumElbTimers(line, starts, ends, 5);
+    if (timers === null) return BAD_TIMER;
+    const { knownMs, allKnown } = timers;
 
     const status = intOrDash(line, starts[8] as number, ends[8] as number);
     if (Number.isNaN(status)) return BAD_STATUS;

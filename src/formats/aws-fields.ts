@@ -6,7 +6,7 @@
  */
 
 import { splitRequest, type RequestParts } from './fields.js';
-import { daysFromCivil, digits, type ZoneResolver } from './time.js';
+import { daysFromCivil, digits, type ZoneResolver, parseDecimal } from './time.js';
 import { isRecord, type LineParser, type ParseResult } from './types.js';
 
 /** Shared, frozen rejections: no allocation for the common failures. */
@@ -287,4 +287,25 @@ export function scoreSample(parser: LineParser, lines: string[], recognized: rea
     if (isRecord(result) || recognized.includes(result)) accepted++;
   }
   return considered === 0 ? 0 : accepted / considered;
+}
+
+/**
+ * The three ELB/ALB processing timers (seconds, `-1` when not available) in fields `first` to
+ * `first + 2`, summed in ms: `{ knownMs, allKnown }`, or null when one is not a number.
+ */
+export function sumElbTimers(line: string, starts: ArrayLike<number>, ends: ArrayLike<number>, first: number): { knownMs: number; allKnown: boolean } | null {
+  let knownMs = 0;
+  let allKnown = true;
+  for (let f = first; f <= first + 2; f++) {
+    const s = starts[f] as number;
+    const e = ends[f] as number;
+    if (e - s === 2 && line.charCodeAt(s) === 0x2d && line.charCodeAt(s + 1) === 0x31) {
+      allKnown = false;
+      continue;
+    }
+    const ms = parseDecimal(line, s, e, 1000);
+    if (Number.isNaN(ms)) return null;
+    knownMs += ms;
+  }
+  return { knownMs, allKnown };
 }

@@ -12,9 +12,10 @@ import {
   splitProxyRequest,
   textOrEmpty,
   TOO_FEW_FIELDS,
+  sumElbTimers,
 } from './aws-fields.js';
 import { intOrDash } from './fields.js';
-import { parseDecimal, parseIsoTime, UTC } from './time.js';
+import { parseIsoTime, UTC } from './time.js';
 import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types.js';
 
 /*
@@ -55,19 +56,10 @@ class ElbParser implements LineParser {
     if (n < MIN_FIELDS) return TOO_FEW_FIELDS;
     if (line.charCodeAt(starts[11] as number) === 0x2d && isTcpRequest(line, starts[11] as number, ends[11] as number)) return TCP_LISTENER;
 
-    let knownMs = 0;
-    let allKnown = true;
-    for (let f = 4; f <= 6; f++) {
-      const s = starts[f] as number;
-      const e = ends[f] as number;
-      if (e - s === 2 && line.charCodeAt(s) === 0x2d && line.charCodeAt(s + 1) === 0x31) {
-        allKnown = false;
-        continue;
-      }
-      const ms = parseDecimal(line, s, e, 1000);
-      if (Number.isNaN(ms)) return BAD_TIMER;
-      knownMs += ms;
-    }
+    // The three timers, in ms; any -1 → no duration.
+    const timers = sumElbTimers(line, starts, ends, 4);
+    if (timers === null) return BAD_TIMER;
+    const { knownMs, allKnown } = timers;
     const status = intOrDash(line, starts[7] as number, ends[7] as number);
     if (Number.isNaN(status)) return BAD_STATUS;
     const bytes = intOrDash(line, starts[10] as number, ends[10] as number);
