@@ -2,7 +2,7 @@ import { InputError, isTidemarkError, UsageError } from '../core/errors.js';
 import type { LogRecord } from '../core/types.js';
 import { DETECT_SAMPLE_LINES, detectFormat, formatFromLogFormat, formats as registry, getFormat } from '../formats/index.js';
 import type { FormatOptions, LineFormat, LineParser } from '../formats/types.js';
-import { readLineBatches, resolveSources, type InputSource, type LineItem, type SourceIO } from '../sources/index.js';
+import { peekBytes, readLineBatches, resolveSources, type InputSource, type LineItem, type SourceIO } from '../sources/index.js';
 import { streamFormats } from '../formats/stream-registry.js';
 import type { StreamFormat } from '../formats/stream-types.js';
 import { Readable } from 'node:stream';
@@ -122,24 +122,9 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     const sourceStats: SourceStats = { name: input.name, format: '', reason: '', lines: 0, accepted: 0, rejected: 0 };
     addSourceStats(sourceStats, index);
     // Peek at the first bytes: a HAR or a JSON export is read as one document, not as lines.
-    const bytes = (await input.open())[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const head: Buffer[] = [];
-    let headSize = 0;
-    while (headSize < STREAM_DETECT_BYTES) {
-      const next = await bytes.next();
-      if (next.done) break;
-      head.push(next.value);
-      headSize += next.value.length;
-    }
-    async function* replay(): AsyncGenerator<Buffer> {
-      yield* head;
-      for (;;) {
-        const next = await bytes.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    }
-    const chosen = fixedStream ?? (fixed ? undefined : detectStream(Buffer.concat(head).toString('utf8')));
+    const peeked = await peekBytes(await input.open(), STREAM_DETECT_BYTES);
+    const replay = (): AsyncGenerator<Buffer> => peeked.replay();
+    const chosen = fixedStream ?? (fixed ? undefined : detectStream(peeked.head.toString('utf8')));
     if (chosen) {
       sourceStats.format = chosen.name;
       sourceStats.reason = fixedStream ? `--format ${chosen.name}` : `${chosen.name}: detected from the first bytes (${chosen.description})`;

@@ -1,4 +1,4 @@
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../core/errors.js';
 
@@ -41,4 +41,72 @@ export function decompress(raw: Readable, compression: Compression): Readable {
   // The consumer sees errors through `gunzip` (pipeline destroys it with the error).
   pipeline(raw, gunzip, () => {});
   return gunzip;
+}
+
+/** The first bytes of a stream, and the whole stream again from its start. */
+export interface PeekedBytes {
+  head: Buffer;
+  /** Every byte, the peeked ones first; closes the source when done or abandoned. */
+  replay(): AsyncGenerator<Buffer>;
+  /** Closes the source without reading on (after a refusal). */
+  close(): Promise<void>;
+}
+
+function toBuffer(chunk: Buffer | string | Uint8Array): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Reads at least `minBytes` (or to the end) of `input` without losing them: what compression
+ * sniffing and format detection both need before they can hand the stream on.
+ */
+export async function peekBytes(input: AsyncIterable<Buffer | string | Uint8Array>, minBytes: number): Promise<PeekedBytes> {
+  const iterator = input[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < minBytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    const chunk = toBuffer(next.value);
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const head = Buffer.concat(chunks, size);
+  return {
+    head,
+    close: async () => {
+      await iterator.return?.();
+    },
+    async *replay() {
+      try {
+        if (head.length > 0) yield head;
+        if (ended) return;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield toBuffer(next.value);
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    },
+  };
+}
+
+/** Recognizes the compression of a stream by its first bytes, refuses what we cannot read, decompresses the rest. */
+export async function peekAndDecompress(input: AsyncIterable<Buffer | string | Uint8Array>, name: string): Promise<Readable> {
+  const peeked = await peekBytes(input, SNIFF_BYTES);
+  const compression = sniffCompression(peeked.head);
+  try {
+    assertReadable(compression, name);
+  } catch (err) {
+    await peeked.close();
+    throw err;
+  }
+  return decompress(Readable.from(peeked.replay(), { objectMode: false }), compression);
 }

@@ -4,5 +4,5 @@ export { resolveSources } from './resolve.js';
 export { fileSource } from './file.js';
 export { pipeSource, stdinSource, STDIN_NAME } from './stdin.js';
 export { readLines, readLineBatches, DEFAULT_MAX_LINE_BYTES, type LineItem, type ReadLinesOptions } from './lines.js';
-export { sniffCompression, type Compression } from './compression.js';
+export { peekBytes, sniffCompression, type Compression, type PeekedBytes } from './compression.js';
 export { expandGlob, expandBraces, segmentToRegExp } from './glob.js';

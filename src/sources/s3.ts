@@ -1,7 +1,7 @@
 import { GetObjectCommand, paginateListObjectsV2, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
-import { assertReadable, decompress, SNIFF_BYTES, sniffCompression } from './compression.js';
+import { peekAndDecompress } from './compression.js';
 import type { InputSource } from './types.js';
 
 /**
@@ -161,45 +161,6 @@ export function s3ObjectSource(client: S3Client, config: S3ClientConfig, env: En
       return peekAndDecompress(body, name);
     },
   };
-}
-
-/** Reads the first bytes of `body` to recognize compression, then replays them ahead of the rest. */
-async function peekAndDecompress(body: Readable, name: string): Promise<Readable> {
-  const iterator = (body as AsyncIterable<Buffer | Uint8Array>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let ended = false;
-  while (headBytes < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-    head.push(chunk);
-    headBytes += chunk.length;
-  }
-  const first = Buffer.concat(head, headBytes);
-  try {
-    assertReadable(sniffCompression(first), name);
-  } catch (err) {
-    await iterator.return?.();
-    throw err;
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      if (first.length > 0) yield first;
-      if (ended) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-      }
-    } finally {
-      await iterator.return?.();
-    }
-  }
-  return decompress(Readable.from(replay(), { objectMode: false }), sniffCompression(first));
 }
 
 interface ErrorContext {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
-import { assertReadable, decompress, SNIFF_BYTES, sniffCompression } from './compression.js';
+import { peekAndDecompress } from './compression.js';
 import { openError } from './file.js';
 import type { InputSource } from './types.js';
 
@@ -42,47 +42,3 @@ export function pipeSource(name: string, absolutePath: string): InputSource {
   };
 }
 
-/** Reads the first bytes to recognize compression, then replays them ahead of the rest. */
-async function peekAndDecompress(input: NodeJS.ReadableStream, name: string): Promise<Readable> {
-  const iterator = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let ended = false;
-  while (headBytes < SNIFF_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    const chunk = toBuffer(next.value);
-    head.push(chunk);
-    headBytes += chunk.length;
-  }
-  const first = Buffer.concat(head, headBytes);
-  const compression = sniffCompression(first);
-  try {
-    assertReadable(compression, name);
-  } catch (err) {
-    await iterator.return?.();
-    throw err;
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      if (first.length > 0) yield first;
-      if (ended) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield toBuffer(next.value);
-      }
-    } finally {
-      await iterator.return?.();
-    }
-  }
-  return decompress(Readable.from(replay(), { objectMode: false }), compression);
-}
-
-function toBuffer(chunk: Buffer | string | Uint8Array): Buffer {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
