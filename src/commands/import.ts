@@ -55,6 +55,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     for (const record of batch) builder.add(record);
   }
   const { stats } = stream;
+  for (const { source, summary } of stats.aggregates) builder.addAggregate(source, summary);
   for (const source of stats.sources) builder.noteSource(source);
   for (const [reason, { count, examples }] of Object.entries(stats.rejected)) {
     for (const example of examples) builder.reject(reason, example);
@@ -92,6 +93,21 @@ function assertFewRejects(model: TrafficModel, maxShare: number): void {
   });
 }
 
+/** One line per aggregated report: which parts of the model it gave, or why none. */
+function formatAggregateUse(model: TrafficModel, stats: ReadStats): string {
+  const parts = model.provenance.parts ?? {};
+  let text = '';
+  for (const { source, notes } of stats.aggregates) {
+    for (const note of notes) text += `${source}: ${note}\n`;
+    const used = Object.keys(parts).filter((part) => part !== 'superseded' && parts[part]?.includes(source));
+    if (parts.superseded?.includes(source)) text += `${source}: aggregated report not used: the request records in this import give every part of the model\n`;
+    else if (used.length === 0) {
+      text += `${source}: aggregated report with nothing the model uses (it needs a page report with pageviews, or sessions by hour or date); leave it out or export a pages or time report\n`;
+    } else text += `${source}: aggregated report gave ${used.join(', ')}\n`;
+  }
+  return text;
+}
+
 /** `tidemark import`: build model.json and print what was read and rejected. */
 export async function runImport(specs: string[], options: ImportOptions, ctx: RunContext): Promise<number> {
   const started = ctx.clock.nowMs();
@@ -100,6 +116,7 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
   const { model, stats } = await importModel(specs, { ...options, maxRejects: undefined }, ctx);
   const seconds = (ctx.clock.nowMs() - started) / 1000;
   ctx.stderr.write(formatSourceSummary(stats));
+  ctx.stderr.write(formatAggregateUse(model, stats));
   assertFewRejects(model, maxRejects);
   const out = options.out ?? 'model.json';
   await writeFileAtomic(resolve(ctx.cwd, out), toJson(model));

@@ -7,6 +7,7 @@ import { streamFormats } from '../formats/stream-registry.js';
 import type { StreamFormat } from '../formats/stream-types.js';
 import { Readable } from 'node:stream';
 import type { S3SourceOptions } from '../sources/s3.js';
+import { gaCsvFormat, summarizeAggregate, type AggregateSummary } from '../formats/ga-csv.js';
 
 export interface ReadRecordsOptions {
   /** A registered format name (`combined`, `nginx`, ...); detected per input when absent. */
@@ -48,6 +49,11 @@ export interface ReadStats {
   rejected: Record<string, { count: number; examples: string[] }>;
   lines: number;
   accepted: number;
+  /**
+   * Aggregated reports (GA CSV exports) among the inputs: they give no records, only what
+   * `summarizeAggregate` finds (page mix, pages per session, sessions per hour, ...).
+   */
+  aggregates: { source: string; summary: AggregateSummary; notes: string[] }[];
 }
 
 export interface RecordStream {
@@ -89,7 +95,9 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   // Whole-document formats (HAR, JSON exports) are chosen by name or detected from the first bytes.
   const fixedStream = options.format !== undefined ? streamFormats.find((f) => f.name === options.format) : undefined;
   if (fixedStream) fixedStream.validate(formatOptions);
-  const fixed = fixedStream ? null : chooseFixedFormat(options);
+  // Aggregated reports (no row per request) likewise, by name or from the first bytes.
+  const fixedAggregate = options.format === gaCsvFormat.name;
+  const fixed = fixedStream || fixedAggregate ? null : chooseFixedFormat(options);
   // Create once now so that a bad --log-format or --time-zone fails before any input is read.
   if (fixed) fixed.format.create(formatOptions);
   else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(formatOptions);
@@ -97,7 +105,7 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency: expected a whole number ≥ 1, got ${String(concurrency)}`);
   const sources = await resolveSources(specs, io, options.s3 ? { s3: options.s3 } : {});
 
-  const stats: ReadStats = { sources: [], rejected: {}, lines: 0, accepted: 0 };
+  const stats: ReadStats = { sources: [], rejected: {}, lines: 0, accepted: 0, aggregates: [] };
   const reject = (reason: string, where: string, source: SourceStats): void => {
     source.rejected++;
     let entry = stats.rejected[reason];
@@ -124,7 +132,19 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     // Peek at the first bytes: a HAR or a JSON export is read as one document, not as lines.
     const peeked = await peekBytes(await input.open(), STREAM_DETECT_BYTES);
     const replay = (): AsyncGenerator<Buffer> => peeked.replay();
-    const chosen = fixedStream ?? (fixed ? undefined : detectStream(peeked.head.toString('utf8')));
+    const head = peeked.head.toString('utf8');
+    const chosen = fixedStream ?? (fixed || fixedAggregate ? undefined : detectStream(head));
+    if (!chosen && (fixedAggregate || (!fixed && gaCsvFormat.detect(head) >= AGGREGATE_DETECT_SCORE))) {
+      const report = await gaCsvFormat.parse(replay(), input.name);
+      const rows = report.sections.reduce((n, section) => n + section.rows.length + (section.totals ? 1 : 0), 0);
+      sourceStats.format = gaCsvFormat.name;
+      sourceStats.reason = fixedAggregate ? `--format ${gaCsvFormat.name}` : `${gaCsvFormat.name}: detected from the first bytes (${gaCsvFormat.description})`;
+      sourceStats.lines = rows;
+      sourceStats.accepted = rows;
+      stats.lines += rows;
+      stats.aggregates.push({ source: input.name, summary: summarizeAggregate(report), notes: report.notes });
+      return;
+    }
     if (chosen) {
       sourceStats.format = chosen.name;
       sourceStats.reason = fixedStream ? `--format ${chosen.name}` : `${chosen.name}: detected from the first bytes (${chosen.description})`;
@@ -266,6 +286,9 @@ export function formatReadSummary(stats: ReadStats): string {
   return formatSourceSummary(stats) + formatRejections(stats.rejected);
 }
 
+/** How well the first bytes must match a GA CSV export to be read as one (see detectAnalyticsCsv). */
+const AGGREGATE_DETECT_SCORE = 0.6;
+
 /** Bytes of an input read before choosing between a whole-document format and lines. */
 const STREAM_DETECT_BYTES = 16 * 1024;
 
@@ -286,7 +309,14 @@ function detectStream(head: string): StreamFormat | undefined {
 function chooseFixedFormat(options: ReadRecordsOptions): { format: LineFormat; reason: string } | null {
   const list = options.formats ?? registry;
   if (options.format !== undefined) {
-    const format = getFormat(options.format, list);
+    let format: LineFormat;
+    try {
+      format = getFormat(options.format, list);
+    } catch (error) {
+      if (!isTidemarkError(error) || options.formats !== undefined) throw error;
+      const names = [...list.map((f) => f.name), ...streamFormats.map((f) => f.name), gaCsvFormat.name];
+      throw new UsageError(`unknown format "${options.format}"`, { hint: `known formats: ${names.join(', ')}; or give --log-format with an nginx log_format or Apache LogFormat string` });
+    }
     return { format, reason: options.logFormat !== undefined ? `--format ${format.name} --log-format` : `--format ${format.name}` };
   }
   if (options.logFormat !== undefined) {

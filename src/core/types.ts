@@ -111,6 +111,12 @@ export interface ModelProvenance {
   sources: { name: string; format: string; lines: number; accepted: number; rejected: number }[];
   rejected: Record<string, { count: number; examples: string[] }>;
   options: Record<string, unknown>;
+  /**
+   * Which input gave which part of the model, when aggregated reports were imported: part
+   * (`endpoints`, `sessions.length`, `sessions.durationSec`, `arrivals.hourly`, `arrivals.daily`)
+   * → input names; `superseded` lists reports that request records outweighed.
+   */
+  parts?: Record<string, string[]>;
 }
 
 export interface TrafficModel {
@@ -139,3 +145,26 @@ export interface SessionPlan {
   id: number;
   requests: PlannedRequest[];
 }
+
+/**
+ * The parts of a traffic model an aggregated report carries, ready for the model builder
+ * (`summarizeAggregate` in formats/ga-csv.ts makes it; model/aggregate.ts uses it).
+ */
+export interface AggregateSummary {
+  /** Page → pageviews, most viewed first, `(not set)` left out. */
+  pageMix?: { page: string; pageviews: number }[];
+  pagesPerSession?: number;
+  avgSessionDurationSec?: number;
+  /** Sessions per hour of the day (24 numbers), summed over the days of the report. */
+  sessionsByHour?: number[];
+  /** Sessions per date (YYYY-MM-DD). */
+  sessionsByDate?: Record<string, number>;
+  /**
+   * All sessions of the report: a totals row's sessions, else the sum over a section keyed by a
+   * session-scoped dimension (browser, country, source: each session has one value).
+   */
+  totalSessions?: number;
+  /** The dates the report covers (from its preamble), YYYY-MM-DD. */
+  dateRange?: { start: string; end: string };
+}
+

@@ -1,6 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { parse as csvParse, type Info } from 'csv-parse';
 import { describeError, InputError } from '../core/errors.js';
+import type { AggregateSummary } from '../core/types.js';
 import type { AggregateFormat, AggregateKind, AggregateReport, AggregateRow, AggregateSection } from './aggregate-types.js';
 
 /*
@@ -437,17 +438,7 @@ export const gaCsvFormat: AggregateFormat = {
 
 // ---------------------------------------------------------------------------------------------
 
-/** The parts of a traffic model an aggregated report carries, ready for the model builder. */
-export interface AggregateSummary {
-  /** Page → pageviews, most viewed first, `(not set)` left out. */
-  pageMix?: { page: string; pageviews: number }[];
-  pagesPerSession?: number;
-  avgSessionDurationSec?: number;
-  /** Sessions per hour of the day (24 numbers), summed over the days of the report. */
-  sessionsByHour?: number[];
-  /** Sessions per date (YYYY-MM-DD). */
-  sessionsByDate?: Record<string, number>;
-}
+export type { AggregateSummary } from '../core/types.js';
 
 /**
  * Collects what the model can use from every section of a report. Averages come from a totals
@@ -457,6 +448,7 @@ export function summarizeAggregate(report: AggregateReport): AggregateSummary {
   const summary: AggregateSummary = {};
   for (const section of report.sections) {
     const rows = section.rows;
+    if (section.dateRange !== undefined && summary.dateRange === undefined) summary.dateRange = { ...section.dateRange };
     if (section.kind === 'pages' && summary.pageMix === undefined) {
       const mix = new Map<string, number>();
       for (const r of rows) {
@@ -486,6 +478,14 @@ export function summarizeAggregate(report: AggregateReport): AggregateSummary {
       if (any) summary.sessionsByDate = byDate;
     }
     const totals = section.totals;
+    if (summary.totalSessions === undefined) {
+      if (totals?.sessions !== undefined) summary.totalSessions = totals.sessions;
+      else if (section.kind === 'other') {
+        let sessions = 0;
+        for (const r of rows) sessions += r.sessions ?? 0;
+        if (sessions > 0) summary.totalSessions = sessions;
+      }
+    }
     if (summary.pagesPerSession === undefined) {
       const v = totals?.pagesPerSession ?? weighted(rows, 'pagesPerSession');
       if (v !== undefined) summary.pagesPerSession = v;

@@ -22,7 +22,8 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { hashSeed } from '../core/rng.js';
-import type { LogRecord, ModelEndpoint, ModelProvenance, TrafficModel } from '../core/types.js';
+import type { AggregateSummary, LogRecord, ModelEndpoint, ModelProvenance, TrafficModel } from '../core/types.js';
+import { aggregateArrivals, aggregatePagesPerSession, aggregateSessionCount, combineAggregates, exponentialDistribution, geometricDistribution, pagePath, type AggregateSource } from './aggregate.js';
 import { ArrivalCounter } from './arrivals.js';
 import { round, toShares } from './distribution.js';
 import { EndpointStats } from './endpoints.js';
@@ -90,6 +91,7 @@ export class ModelBuilder {
   private readonly stats: (EndpointStats | undefined)[] = [];
   private readonly rejected = new Map<string, { count: number; examples: string[] }>();
   private readonly sources: ModelProvenance['sources'] = [];
+  private readonly aggregates: AggregateSource[] = [];
   private requests = 0;
   private rejectedCount = 0;
   private model: TrafficModel | null = null;
@@ -154,6 +156,16 @@ export class ModelBuilder {
     if (r.examples.length < MAX_EXAMPLES) r.examples.push(source);
   }
 
+  /**
+   * What an aggregated analytics report carries (page mix, pages per session, session duration,
+   * sessions per hour or date). Used when the import has no request records (see aggregate.ts);
+   * with records, the records' own statistics win and the report is only listed in provenance.
+   */
+  addAggregate(source: string, summary: AggregateSummary): void {
+    if (this.model !== null) throw new Error('ModelBuilder.addAggregate() after finish()');
+    this.aggregates.push({ source, summary });
+  }
+
   /** What one source contributed, as the source reader counted it (for provenance). */
   noteSource(source: { name: string; format: string; lines: number; accepted: number; rejected: number }): void {
     const { name, format, lines, accepted, rejected } = source;
@@ -169,6 +181,17 @@ export class ModelBuilder {
     if (this.model !== null) return this.model;
     this.reorder.drain();
     this.sessions.closeAll();
+    const aggregate = this.requests === 0 && this.aggregates.length > 0 ? combineAggregates(this.aggregates) : null;
+    if (aggregate !== null) {
+      // Pages through the route tree like logged paths (templates by the same rules), counted by pageviews.
+      for (const [page, pageviews] of aggregate.pageMix) {
+        const at = pagePath(page);
+        if (at === null || !(pageviews > 0)) continue;
+        const keyId = this.routes.keyFor('GET', at.path, true);
+        (this.stats[keyId] as EndpointStats).addCount(pageviews);
+        this.requests += pageviews;
+      }
+    }
     const routes = this.routes.finalize();
     const { endpoints, keyOf } = this.rankEndpoints(routes);
     const find = (id: number): string => (id === EXIT_ID ? EXIT : (keyOf.get(this.routes.find(id)) as string));
@@ -224,8 +247,22 @@ export class ModelBuilder {
           salted: this.salted,
           timeZone: 'UTC',
         },
+        ...(this.aggregates.length > 0 ? { parts: aggregate?.parts ?? { superseded: this.aggregates.map((a) => a.source) } } : {}),
       },
     };
+    if (aggregate !== null) {
+      const model = this.model;
+      const sessions = aggregateSessionCount(aggregate, this.requests);
+      const pages = aggregatePagesPerSession(aggregate, this.requests, sessions);
+      const { arrivals, span } = aggregateArrivals(aggregate, sessions, pages);
+      const durationSec = aggregate.avgSessionDurationSec ?? 0;
+      model.span = span;
+      model.arrivals = arrivals;
+      model.sessions.count = sessions;
+      model.sessions.length = geometricDistribution(pages, sessions);
+      model.sessions.durationSec = exponentialDistribution(durationSec, sessions, 3);
+      model.sessions.thinkTimeMs = exponentialDistribution(pages > 1 ? (durationSec * 1000) / (pages - 1) : 0, Math.max(0, this.requests - sessions), 1);
+    }
     return this.model;
   }
 

@@ -216,3 +216,16 @@ export function toShares(entries: ReadonlyArray<readonly [string, number]>, deci
   if (largest !== undefined) out[largest] = round((out[largest] as number) + (1 - sum), decimals);
   return out;
 }
+
+/** Shares of `counts` rounded to 6 places whose sum is exactly 1 (the rounding error goes to the largest). */
+export function sharesSummingToOne(counts: readonly number[]): number[] {
+  let total = 0;
+  for (const c of counts) total += c;
+  const shares = counts.map((c) => round(c / total, 6));
+  let largest = 0;
+  for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[largest] as number)) largest = i;
+  let sum = 0;
+  for (const s of shares) sum += s;
+  shares[largest] = round((shares[largest] as number) + (1 - sum), 6);
+  return shares;
+}

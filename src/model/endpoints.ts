@@ -41,6 +41,11 @@ export class EndpointStats {
     if (record.query.length > 0) this.addQuery(record.query);
   }
 
+  /** `n` requests known only by their count (aggregated reports): no status, size or latency. */
+  addCount(n: number): void {
+    this.count += n;
+  }
+
   merge(other: EndpointStats): void {
     this.count += other.count;
     for (let i = 0; i < 6; i++) (this.status[i] as number) += other.status[i] as number;

@@ -257,6 +257,10 @@ export function parseModel(json: unknown, where: string): TrafficModel {
         }
       }
       c.object(p.options, '$.provenance.options');
+      if (p.parts !== undefined) {
+        const parts = c.object(p.parts, '$.provenance.parts');
+        if (parts) for (const part of Object.keys(parts)) c.strings(parts[part], prop('$.provenance.parts', part));
+      }
     }
   }
   if (c.problems.length > 0) {

@@ -30,6 +30,8 @@ export class SessionSynthesizer {
   private readonly transitions = new Map<string, Table>();
   private readonly mix: Table;
   private readonly maxLength: number;
+  /** No navigation in the model (an aggregated source): pages drawn from the mix, length from the distribution. */
+  private readonly independent: boolean;
 
   constructor(
     private readonly model: TrafficModel,
@@ -49,6 +51,7 @@ export class SessionSynthesizer {
       this.transitions.set(from, toTable(row, usable));
     }
     this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
+    this.independent = Object.keys(model.sessions.entry).length === 0 && Object.keys(model.sessions.transitions).length === 0;
   }
 
   /**
@@ -92,7 +95,9 @@ export class SessionSynthesizer {
     const rng = createRng(hashSeed(`${this.options.seed}:${id}`));
     const requests: PlannedRequest[] = [];
     let key = pickWeighted(this.entry.entries, this.entry.total, rng);
-    while (key !== undefined && key !== EXIT && requests.length < this.maxLength) {
+    // Without navigation, the session's length is drawn first and each page from the mix.
+    const length = this.independent ? Math.min(this.maxLength, Math.max(1, Math.round(sampleDistribution(this.model.sessions.length, rng)))) : this.maxLength;
+    while (key !== undefined && key !== EXIT && requests.length < length) {
       const endpoint = this.endpoints.get(key);
       if (!endpoint) break;
       const params: Record<string, string> = {};
@@ -103,6 +108,10 @@ export class SessionSynthesizer {
         params,
         thinkTimeMs: requests.length === 0 ? 0 : Math.max(0, sampleDistribution(this.model.sessions.thinkTimeMs, rng)),
       });
+      if (this.independent) {
+        key = pickWeighted(this.entry.entries, this.entry.total, rng);
+        continue;
+      }
       const row = this.transitions.get(key);
       key = row && row.total > 0 ? pickWeighted(row.entries, row.total, rng) : EXIT;
     }
