@@ -27,7 +27,18 @@ export interface ArtilleryPhase {
   pause?: number;
 }
 
-export type ArtilleryStep = { think: number } | Record<string, ArtilleryRequest>;
+/**
+ * `think`: whole seconds as a number, anything else as a `"359ms"` string. Artillery reads a
+ * number that is not an integer as a duration it cannot parse and does not wait at all (seen
+ * running 2.0.21: `think: 0.359` paused 0 ms), so fractions are always written in milliseconds.
+ */
+export type ArtilleryStep = { think: number | string } | Record<string, ArtilleryRequest>;
+
+/** An Artillery think value for a pause of `seconds` (see ArtilleryStep). */
+export function artilleryThink(seconds: number): number | string {
+  const ms = Math.round(seconds * 1000);
+  return ms % 1000 === 0 ? ms / 1000 : `${ms}ms`;
+}
 
 export interface ArtilleryRequest {
   url: string;
@@ -243,7 +254,7 @@ export function exportArtillery(input: ExportInput, options: ArtilleryOptions = 
     const flow: ArtilleryStep[] = [];
     const captured = new Set<string>();
     steps.forEach((step, i) => {
-      if (i > 0 && step.thinkSec > 0) flow.push({ think: step.thinkSec });
+      if (i > 0 && step.thinkSec > 0) flow.push({ think: artilleryThink(step.thinkSec) });
       const endpoint = endpoints.get(step.key);
       if (!endpoint) return;
       const spec = input.requests[step.key];

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { normalize, tvd } from '../../src/model/fidelity/mix.js';
-import { artilleryEnsure, artilleryPhases, exportArtillery, toYaml, usersToArrivals, type ArtilleryRequest, type ArtilleryScript } from '../../src/synth/export-artillery.js';
+import { artilleryEnsure, artilleryThink, artilleryPhases, exportArtillery, toYaml, usersToArrivals, type ArtilleryRequest, type ArtilleryScript } from '../../src/synth/export-artillery.js';
 import { parseThreshold } from '../../src/thresholds/parse.js';
 import { exportInput, shopModel } from './export-helpers.js';
 
-type Step = { think: number } | Record<string, ArtilleryRequest>;
+type Step = { think: number | string } | Record<string, ArtilleryRequest>;
+/** Seconds of an Artillery think value: a number of seconds or an "Nms" string. */
+const thinkSec = (v: number | string): number => (typeof v === 'number' ? v : Number(/^(\d+)ms$/.exec(v)?.[1]) / 1000);
 const requestOf = (step: Step): [string, ArtilleryRequest] | null => {
   if ('think' in step) return null;
   const [method, request] = Object.entries(step)[0] as [string, ArtilleryRequest];
@@ -52,8 +54,16 @@ describe('exportArtillery', () => {
     expect(counts['GET /:other']).toBeUndefined();
   });
 
+  it('writes a fractional think time in milliseconds, which Artillery honours (a fractional number it skips)', () => {
+    expect(artilleryThink(0.359)).toBe('359ms');
+    expect(artilleryThink(2)).toBe(2);
+    expect(artilleryThink(1.9996)).toBe(2);
+    expect(artilleryThink(0.0004)).toBe(0);
+  });
+
   it('thinks between requests (÷ speed) and fills path parameters from variables', () => {
-    const thinks = doc.scenarios.flatMap((s) => s.flow.filter((step): step is { think: number } => 'think' in step).map((t) => t.think));
+    const thinks = doc.scenarios.flatMap((s) => s.flow.filter((step): step is { think: number | string } => 'think' in step).map((t) => thinkSec(t.think)));
+    expect(thinks.every((t) => Number.isFinite(t))).toBe(true);
     expect(thinks.length).toBeGreaterThan(20);
     expect(Math.min(...thinks)).toBeGreaterThanOrEqual(0.5);
     expect(Math.max(...thinks)).toBeLessThanOrEqual(1.5);
