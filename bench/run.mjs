@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark of bench/ one after another and writes their sections of BENCHMARKS.md:
 // import and import-memory (bench/import.mjs, bench/import-memory.mjs, when present), max-rate,
-// rate-accuracy, coordinated-omission, memory.
+// rate-accuracy, coordinated-omission, memory, micro.
 //
 //   npm run build && node bench/run.mjs [--quick] [--only max-rate,memory] [--write BENCHMARKS.md] [--dry]
 //
@@ -29,6 +29,7 @@ const benches = [
   { name: 'rate-accuracy', script: 'rate-accuracy.mjs', args: [...quick, ...write] },
   { name: 'coordinated-omission', script: 'coordinated-omission.mjs', args: [...quick, ...write] },
   { name: 'memory', script: 'memory.mjs', args: [...quick, ...write] },
+  { name: 'micro', script: 'micro.mjs', args: [...(values.quick ? ['--time', '200'] : []), ...write] },
 ];
 const only = values.only?.split(',').map((n) => n.trim());
 const unknown = (only ?? []).filter((n) => !benches.some((b) => b.name === n));
