@@ -14,6 +14,8 @@
 //                             during the stall, so actual-send latency hides it; intended-time
 //                             latency must not
 //   autocannon -R             autocannon -R R -c 10 -d D               (its own correction on)
+//   artillery                 arrivalRate R for D s, one GET per virtual user (its open model;
+//                             tools/artillery, scripts/ensure-artillery.sh)
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { ROOT, checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, quantile, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runTidemark } from './lib/contenders.mjs';
 import { writeModel } from './lib/models.mjs';
+import { artilleryPath, artilleryVersion, runArtillery } from './lib/artillery.mjs';
 
 const values = parseOptions({
     quick: { type: 'boolean', default: false },
@@ -89,6 +92,7 @@ const contenders = [
   { name: 'tidemark', kind: 'tidemark', args: [], available: true, shown: `tidemark run model.json --rate ${RATE} --duration ${DURATION}s` },
   { name: `tidemark --connections ${CONNECTIONS}`, kind: 'tidemark', args: ['--connections', String(CONNECTIONS)], available: true, shown: `tidemark run model.json --rate ${RATE} --duration ${DURATION}s --connections ${CONNECTIONS}` },
   { name: `autocannon -R ${RATE} -c ${CONNECTIONS}`, kind: 'autocannon', available: autocannonPath() !== null, shown: `autocannon -R ${RATE} -c ${CONNECTIONS} -d ${DURATION}`, version: autocannonVersion() },
+  { name: 'artillery', kind: 'artillery', available: artilleryPath() !== null, shown: `artillery run (phases: duration ${DURATION}, arrivalRate ${RATE}; one GET per virtual user)`, version: artilleryVersion() },
 ];
 
 async function runOnce(c) {
@@ -102,6 +106,11 @@ async function runOnce(c) {
       // The truth's service time: what the server took outside the stalls, as tidemark measured it.
       const t = truth(server, Date.parse(r.startedAt), svc.p50);
       return { reported: { p50: lat.p50, p95: lat.p95, p99: lat.p99, max: lat.max }, actual: { p50: svc.p50, p95: svc.p95, p99: svc.p99, max: svc.max }, truth: t, requests: r.totals.requests, lagP99: r.schedulerLagMs.p99 };
+    }
+    if (c.kind === 'artillery') {
+      const run = await runArtillery({ url: server.url, rate: RATE, durationSec: DURATION, timeoutMs: timeoutMs + 60_000 });
+      const t = truth(server, run.firstMetricAt, SERVICE_MS + 1);
+      return { reported: run.latency, actual: null, truth: t, requests: run.requests };
     }
     const run = await runAutocannon({ url: `${server.url}/`, timeoutMs, args: ['-R', String(RATE), '-c', String(CONNECTIONS), '-d', String(DURATION)] });
     const l = run.report.latency;
@@ -172,7 +181,7 @@ if (values.write) {
 - command: \`node bench/coordinated-omission.mjs${QUICK ? ' --quick' : ''} --rounds ${ROUNDS} --rate ${RATE} --duration ${DURATION}\` (${ROUNDS} rounds, contenders alternating, medians; a fresh server per run)
 - target: \`bench/lib/stall-server.mjs\` (Node, its own process): answers after ${SERVICE_MS} ms; a response due during a stall is held until the stall ends; stalls of ${STALL_MS} ms every ${PERIOD_MS / 1000} s (${(STALL_MS / PERIOD_MS) * 100}% of the time)
 - truth: every request intended at T (evenly spaced at ${RATE}/s from the run's start) is done at T + service, or at the stall's end when T + service falls in a stall; service = tidemark's measured p50 outside the stalls (${SERVICE_MS} ms + loopback); the truth row is the median over the rounds
-- contenders: ${contenders.map((c) => `${c.name} \`${c.shown}\`${c.version ? ` (autocannon ${c.version})` : ''}${c.available ? '' : ' — missing'}`).join('; ')}. autocannon prints no p95 (its p97.5 is shown instead).
+- contenders: ${contenders.map((c) => `${c.name} \`${c.shown}\`${c.version ? ` (${c.kind} ${c.version})` : ''}${c.available ? '' : ' — missing'}`).join('; ')}. autocannon prints no p95 (its p97.5 is shown instead). Locust, the other peer the issue names, is a Python package from PyPI, which this machine cannot reach (\`pip install locust\` refused): missing.
 
 ${markdownTable(header, rows)}
 
