@@ -47,20 +47,48 @@ export const STATIC_CONTENT_TYPES: readonly string[] = [
 ];
 const STATIC_TYPE_PREFIXES = ['image/', 'font/', 'audio/', 'video/'];
 
-const EXTENSIONS = new Set(STATIC_EXTENSIONS);
 const CONTENT_TYPES = new Set(STATIC_CONTENT_TYPES);
-/** Longest extension in the list, so that a long last segment costs nothing. */
+/** Longest extension in the list: the scan back from a path's end stops after that many characters. */
 const MAX_EXTENSION_LENGTH = Math.max(...STATIC_EXTENSIONS.map((e) => e.length));
+
+/**
+ * The extensions as a trie over lower-case character codes, read from the extension's last
+ * character back to the dot, so that a path is checked with no string built: this runs on every
+ * request of an import.
+ */
+interface ExtensionNode {
+  next: Map<number, ExtensionNode>;
+  /** An extension ends here (the dot comes next). */
+  end: boolean;
+}
+const REVERSED: ExtensionNode = { next: new Map(), end: false };
+for (const ext of STATIC_EXTENSIONS) {
+  let node = REVERSED;
+  for (let i = ext.length - 1; i >= 0; i--) {
+    const c = ext.charCodeAt(i);
+    let child = node.next.get(c);
+    if (child === undefined) node.next.set(c, (child = { next: new Map(), end: false }));
+    node = child;
+  }
+  node.end = true;
+}
 
 /** True when `path`'s last segment has a static extension (matrix parameters `;x=y` ignored). */
 export function hasStaticExtension(path: string): boolean {
   let end = path.length;
-  const slash = path.lastIndexOf('/');
-  const semicolon = path.indexOf(';', slash + 1);
-  if (semicolon >= 0) end = semicolon;
-  const dot = path.lastIndexOf('.', end - 1);
-  if (dot <= slash || end - dot - 1 > MAX_EXTENSION_LENGTH || end - dot - 1 === 0) return false;
-  return EXTENSIONS.has(path.slice(dot + 1, end).toLowerCase());
+  const semicolon = path.indexOf(';');
+  if (semicolon >= 0 && path.indexOf('/', semicolon) < 0) end = semicolon;
+  let node = REVERSED;
+  const stop = Math.max(0, end - MAX_EXTENSION_LENGTH - 1);
+  for (let i = end - 1; i >= stop; i--) {
+    let c = path.charCodeAt(i);
+    if (c === 46 /* . */) return node.end && i < end - 1;
+    if (c >= 65 && c <= 90) c += 32;
+    const child = node.next.get(c);
+    if (child === undefined) return false;
+    node = child;
+  }
+  return false;
 }
 
 /** True for a static content type (`text/css; charset=utf-8`, `image/webp`, …). */

@@ -121,10 +121,10 @@ function parseTemplate(path: string, colonParams: boolean): ParsedTemplate | str
   return { segments, template: render((s) => `:${s.name}`), pattern: render((s) => `{${s.name}}`), shape: render(() => '{}') };
 }
 
+/** One problem is the message; several are listed in `problems` (the CLI prints each on a line). */
 function fail(file: string, what: string, problems: string[], hint: string): never {
-  const n = problems.length;
-  const message = n === 1 ? (problems[0] as string) : `${n} problems in ${what} ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`;
-  throw new InputError(message, { problems, hint });
+  if (problems.length === 1) throw new InputError(problems[0] as string, { hint });
+  throw new InputError(`${problems.length} problems in ${what} ${file}`, { problems, hint });
 }
 
 /** Parses a routes file (see the grammar above). Throws an InputError listing every bad line. */
