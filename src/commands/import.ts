@@ -7,6 +7,7 @@ import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
+import { readUserRoutes } from './read-routes.js';
 import { toJson, writeFileAtomic } from './write-output.js';
 
 export interface ImportOptions {
@@ -28,6 +29,12 @@ export interface ImportOptions {
   s3Endpoint?: string | undefined;
   /** Laid over the S3 client configuration (credentials or region given in code, for tests). */
   s3ClientConfig?: S3ClientConfig | undefined;
+  /** `--routes`: a routes file, matched before the learned templates. */
+  routes?: string | undefined;
+  /** `--openapi`: an OpenAPI 3.x / Swagger 2.0 document (JSON), matched before the learned templates. */
+  openapi?: string | undefined;
+  /** `--exclude-static`: leave static assets out of the model. */
+  excludeStatic?: boolean | undefined;
 }
 
 export const DEFAULT_MAX_REJECTS = 0.1;
@@ -35,6 +42,7 @@ export const DEFAULT_MAX_REJECTS = 0.1;
 /** Reads the inputs and builds the model, streaming: records go to the builder as they are parsed. */
 export async function importModel(specs: string[], options: ImportOptions, ctx: RunContext): Promise<{ model: TrafficModel; stats: ReadStats }> {
   if (options.maxRejects !== undefined) checkMaxRejectsOption(options.maxRejects);
+  const userRoutes = await readUserRoutes({ routes: options.routes, openapi: options.openapi }, ctx.cwd);
   const stream = await readRecords(
     specs,
     {
@@ -50,6 +58,8 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     tidemarkVersion: VERSION,
     ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
     ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
+    ...(userRoutes !== undefined ? { userRoutes } : {}),
+    ...(options.excludeStatic === true ? { excludeStatic: true } : {}),
   });
   for await (const batch of stream.batches) {
     for (const record of batch) builder.add(record);
@@ -122,8 +132,13 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
   await writeFileAtomic(resolve(ctx.cwd, out), toJson(model));
   ctx.stderr.write(formatRejections(model.provenance.rejected));
   const peak = model.arrivals.peak;
+  const { userRoutes, excluded } = model.provenance;
+  const extras = [
+    ...(userRoutes !== undefined ? [`${userRoutes.matched} matched user routes`] : []),
+    ...(excluded?.static !== undefined ? [`${excluded.static} static excluded`] : []),
+  ];
   ctx.stdout.write(
-    `model written to ${out}: ${model.totals.requests} requests, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions ` +
+    `model written to ${out}: ${model.totals.requests} requests${extras.length > 0 ? ` (${extras.join(', ')})` : ''}, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions ` +
       `(mean ${model.sessions.length.mean} requests); peak hour ${peak.start} at ${peak.requestsPerSec.toFixed(2)} req/s ` +
       `[${stats.lines} lines in ${seconds.toFixed(1)}s, ${Math.round(stats.lines / Math.max(seconds, 1e-3))} lines/s]\n`,
   );

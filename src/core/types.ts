@@ -26,6 +26,8 @@ export interface LogRecord {
   host: string;
   /** "file:line" of the record, for errors and debugging. */
   source: string;
+  /** Response content type, where the source logs it (HAR); for spotting static assets. */
+  contentType?: string | undefined;
 }
 
 /** A record a parser could not read: counted by reason, a few examples kept. */
@@ -63,6 +65,24 @@ export interface ModelEndpoint {
   bytes?: { mean: number; p50: number; p99: number } | undefined;
   /** Concrete path values seen for each `:param`, most frequent first, scrubbed and capped. */
   params?: Record<string, string[]> | undefined;
+  /** Most of its requests were static assets (stylesheets, scripts, images, fonts, …). */
+  static?: boolean | undefined;
+  /** Query parameters by name as logged (the most frequent 20). */
+  query?: Record<string, ModelQueryParam> | undefined;
+  /** Query parameter names not listed in `query`. */
+  queryOther?: { names: number; share: number } | undefined;
+}
+
+/** What one query parameter of one endpoint looks like. */
+export interface ModelQueryParam {
+  /** Share of the endpoint's requests carrying it. */
+  share: number;
+  /** Estimate of its distinct values (exact up to 64). */
+  distinct: number;
+  /** Most frequent values with their counts (at most 10; none for sensitive names). */
+  top: [string, number][];
+  /** Share of its valued occurrences not in `top`. */
+  otherShare: number;
 }
 
 export interface ModelSessions {
@@ -117,6 +137,10 @@ export interface ModelProvenance {
    * → input names; `superseded` lists reports that request records outweighed.
    */
   parts?: Record<string, string[]>;
+  /** User-given routes (`--routes`, `--openapi`): files, routes, requests keyed to them. */
+  userRoutes?: { sources: string[]; routes: number; matched: number } | undefined;
+  /** Requests left out of the model on purpose, by reason (`static`: `--exclude-static`). */
+  excluded?: { static?: number | undefined } | undefined;
 }
 
 export interface TrafficModel {

@@ -21,6 +21,7 @@ import type { StreamFormat, StreamItem } from './stream-types.js';
  *   client      "har:<file>": a HAR is one browser's capture, so one client; the model never keeps
  *               it raw. Sessions then split on the inactivity timeout, as for any client.
  *   userAgent, referrer   request headers User-Agent and Referer
+ *   contentType response.content.mimeType when given (for spotting static assets)
  *   source      "<file>:entry N", N counted from 1
  * URLs that are not HTTP (data:, blob:, chrome-extension:) are rejected "not an HTTP URL".
  */
@@ -57,6 +58,9 @@ export function harEntryToRecord(entry: unknown, source: string, client: string,
     host: target.host,
     source,
   };
+  const content = response?.content;
+  const mimeType = content !== null && typeof content === 'object' ? textOf((content as Record<string, unknown>).mimeType) : '';
+  if (mimeType !== '') record.contentType = mimeType;
   return record;
 }
 

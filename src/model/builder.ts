@@ -13,9 +13,13 @@
  * - `totals.rejected`: `reject()` calls (lines the parsers could not read), records `add` found
  *   unusable ("bad record") and records that came later than the reorder window allows
  *   ("out of order").
- * - `totals.lines` = requests + rejected: every line the builder was told about. Lines that are
- *   neither (comments, blank lines, headers) are only in `provenance.sources[].lines`, as the
- *   source reported them.
+ * - `totals.lines` = requests + rejected + excluded: every line the builder was told about.
+ *   Excluded are records left out on purpose (`excludeStatic`: `provenance.excluded.static`).
+ *   Lines that are none of these (comments, blank lines, headers) are only in
+ *   `provenance.sources[].lines`, as the source reported them.
+ *
+ * User-given routes (`userRoutes`, user-routes.ts) are matched before the route tree: a path
+ * that matches one is keyed to it directly, the others go through the tree.
  *
  * The output is deterministic (no clock, no randomness) and its key order is stable: endpoints
  * by count then key, entry/transition tables by key, so that two models diff cleanly.
@@ -30,6 +34,8 @@ import { EndpointStats } from './endpoints.js';
 import { ReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
+import { isStaticAsset } from './static.js';
+import { UserRouteMatcher, type UserRoute } from './user-routes.js';
 
 export interface ModelOptions {
   tidemarkVersion: string;
@@ -45,6 +51,10 @@ export interface ModelOptions {
   paramThreshold?: number;
   /** Nodes of the route tree before the widest positions are folded early (20,000). */
   maxRouteNodes?: number;
+  /** User-given routes, in order of precedence: matched before the learned route tree. */
+  userRoutes?: readonly UserRoute[];
+  /** Leave static assets (static.ts) out of the model: endpoints, sessions, arrivals. */
+  excludeStatic?: boolean;
 }
 
 export const EXIT = '$exit';
@@ -85,6 +95,9 @@ export class ModelBuilder {
   private readonly seedB: number;
   private readonly reorder: ReorderBuffer<LogRecord>;
   private readonly routes: RouteTree;
+  private readonly userRoutes: UserRouteMatcher | null;
+  private readonly excludeStatic: boolean;
+  private excludedStatic = 0;
   private readonly sessions: Sessionizer;
   private readonly arrivals = new ArrivalCounter();
   private readonly userAgents = new UserAgentCodes();
@@ -134,6 +147,8 @@ export class ModelBuilder {
         this.stats[from] = undefined;
       },
     );
+    this.userRoutes = options.userRoutes !== undefined && options.userRoutes.length > 0 ? new UserRouteMatcher(options.userRoutes, (method) => this.routes.externalKey(method)) : null;
+    this.excludeStatic = options.excludeStatic === true;
     this.sessions = new Sessionizer(this.timeoutSec * 1000);
   }
 
@@ -142,6 +157,10 @@ export class ModelBuilder {
     if (this.model !== null) throw new Error('ModelBuilder.add() after finish()');
     if (!Number.isFinite(record.timeMs) || typeof record.path !== 'string' || record.path.length === 0 || typeof record.method !== 'string') {
       this.reject('bad record', record.source);
+      return;
+    }
+    if (this.excludeStatic && isStaticAsset(record.path, record.contentType)) {
+      this.excludedStatic++;
       return;
     }
     if (!this.reorder.push(record)) this.reject('out of order', record.source);
@@ -183,16 +202,17 @@ export class ModelBuilder {
     this.sessions.closeAll();
     const aggregate = this.requests === 0 && this.aggregates.length > 0 ? combineAggregates(this.aggregates) : null;
     if (aggregate !== null) {
-      // Pages through the route tree like logged paths (templates by the same rules), counted by pageviews.
+      // Pages through the user routes and the route tree like logged paths (the same templates), counted by pageviews.
       for (const [page, pageviews] of aggregate.pageMix) {
         const at = pagePath(page);
         if (at === null || !(pageviews > 0)) continue;
-        const keyId = this.routes.keyFor('GET', at.path, true);
+        const keyId = this.userRoutes?.keyFor('GET', at.path) ?? this.routes.keyFor('GET', at.path, true);
         (this.stats[keyId] as EndpointStats).addCount(pageviews);
         this.requests += pageviews;
       }
     }
     const routes = this.routes.finalize();
+    if (this.userRoutes !== null) routes.push(...this.userRoutes.finalize());
     const { endpoints, keyOf } = this.rankEndpoints(routes);
     const find = (id: number): string => (id === EXIT_ID ? EXIT : (keyOf.get(this.routes.find(id)) as string));
 
@@ -220,7 +240,7 @@ export class ModelBuilder {
     this.model = {
       schemaVersion: 1,
       span: this.arrivals.span(),
-      totals: { requests: this.requests, rejected: this.rejectedCount, lines: this.requests + this.rejectedCount },
+      totals: { requests: this.requests, rejected: this.rejectedCount, lines: this.requests + this.rejectedCount + this.excludedStatic },
       endpoints,
       sessions: {
         count: this.sessions.count,
@@ -246,8 +266,11 @@ export class ModelBuilder {
           maxRouteNodes: this.maxRouteNodes,
           salted: this.salted,
           timeZone: 'UTC',
+          excludeStatic: this.excludeStatic,
         },
         ...(this.aggregates.length > 0 ? { parts: aggregate?.parts ?? { superseded: this.aggregates.map((a) => a.source) } } : {}),
+        ...(this.userRoutes !== null ? { userRoutes: this.userRoutes.provenance() } : {}),
+        ...(this.excludeStatic ? { excluded: { static: this.excludedStatic } } : {}),
       },
     };
     if (aggregate !== null) {
@@ -270,7 +293,7 @@ export class ModelBuilder {
   private process(record: LogRecord): void {
     const method = normalizeMethod(record.method);
     const status = record.status;
-    const keyId = this.routes.keyFor(method, record.path, status === 0 || (status >= 100 && status < 400));
+    const keyId = this.userRoutes?.keyFor(method, record.path) ?? this.routes.keyFor(method, record.path, status === 0 || (status >= 100 && status < 400));
     (this.stats[keyId] as EndpointStats).add(record);
     const identity = identityHash(this.seedA, this.seedB, record.client ?? '', this.userAgents.code(record.userAgent ?? ''));
     const started = this.sessions.observe(identity, record.timeMs, keyId);

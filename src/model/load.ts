@@ -153,7 +153,33 @@ function checkEndpoint(c: Checker, value: unknown, path: string): string | null 
     const p = c.object(e.params, `${path}.params`);
     if (p !== null) for (const [name, pool] of Object.entries(p)) c.strings(pool, prop(`${path}.params`, name));
   }
+  if (e.static !== undefined && typeof e.static !== 'boolean') c.fail(`${path}.static`, `expected true or false, got ${kind(e.static)}`);
+  if (e.query !== undefined) {
+    const q = c.object(e.query, `${path}.query`);
+    if (q !== null) for (const [name, stats] of Object.entries(q)) checkQueryParam(c, stats, prop(`${path}.query`, name));
+  }
+  if (e.queryOther !== undefined) {
+    const o = c.object(e.queryOther, `${path}.queryOther`);
+    if (o !== null) {
+      c.number(o.names, `${path}.queryOther.names`, { min: 0, integer: true });
+      c.number(o.share, `${path}.queryOther.share`, { min: 0, max: 1 });
+    }
+  }
   return key;
+}
+
+function checkQueryParam(c: Checker, value: unknown, path: string): void {
+  const q = c.object(value, path);
+  if (q === null) return;
+  c.number(q.share, `${path}.share`, { min: 0, max: 1 });
+  c.number(q.distinct, `${path}.distinct`, { min: 0, integer: true });
+  c.number(q.otherShare, `${path}.otherShare`, { min: 0, max: 1 });
+  c.array(q.top, `${path}.top`)?.forEach((pair, i) => {
+    const entry = c.array(pair, `${path}.top[${i}]`, { exact: 2 });
+    if (entry === null || entry.length !== 2) return;
+    c.string(entry[0], `${path}.top[${i}][0]`);
+    c.number(entry[1], `${path}.top[${i}][1]`, { min: 0 });
+  });
 }
 
 function checkProbabilities(c: Checker, value: unknown, path: string, known: Set<string> | null, allowExit: boolean): void {
@@ -260,6 +286,17 @@ export function parseModel(json: unknown, where: string): TrafficModel {
       if (p.parts !== undefined) {
         const parts = c.object(p.parts, '$.provenance.parts');
         if (parts) for (const part of Object.keys(parts)) c.strings(parts[part], prop('$.provenance.parts', part));
+      }
+      if (p.userRoutes !== undefined) {
+        const u = c.object(p.userRoutes, '$.provenance.userRoutes');
+        if (u !== null) {
+          c.strings(u.sources, '$.provenance.userRoutes.sources');
+          for (const f of ['routes', 'matched']) c.number(u[f], `$.provenance.userRoutes.${f}`, { min: 0, integer: true });
+        }
+      }
+      if (p.excluded !== undefined) {
+        const x = c.object(p.excluded, '$.provenance.excluded');
+        if (x !== null && x.static !== undefined) c.number(x.static, '$.provenance.excluded.static', { min: 0, integer: true });
       }
     }
   }

@@ -293,6 +293,17 @@ export class RouteTree {
   }
 
   /**
+   * A provisional key that no path of the tree produces and that never merges (user-given
+   * routes, user-routes.ts): it shares the key space, so `find` and the owner's tables take it.
+   */
+  externalKey(method: string): number {
+    const key = this.keyParent.length;
+    this.keyParent.push(key);
+    this.onNewKey(key, method);
+    return key;
+  }
+
+  /**
    * Takes the cardinality decisions on the whole tree and returns every final route. After this
    * every provisional key resolves (`find`) to the `keyId` of exactly one route.
    */

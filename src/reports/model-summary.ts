@@ -27,6 +27,11 @@ export interface ModelSummary {
   }[];
   /** Endpoints not listed in `endpoints` (past the top 25). */
   moreEndpoints: number;
+  /**
+   * Static assets (css, js, images, …): their share of the model's requests and how many
+   * endpoints are static; `excluded`: requests left out by `import --exclude-static`, else null.
+   */
+  static: { share: number; endpoints: number; excluded: number | null };
   sessions: {
     count: number;
     key: string;
@@ -58,6 +63,7 @@ export function modelSummaryJson(model: TrafficModel): ModelSummary {
       return { key: e.key, count: e.count, share: e.share, status, latencyP50Ms: e.latencyMs?.p50 ?? null, latencyP99Ms: e.latencyMs?.p99 ?? null };
     }),
     moreEndpoints: Math.max(0, model.endpoints.length - TOP_ENDPOINTS),
+    static: staticSummary(model),
     sessions: {
       count: sessions.count,
       key: sessions.key,
@@ -85,6 +91,13 @@ export function modelSummaryJson(model: TrafficModel): ModelSummary {
       .map(([reason, r]) => ({ reason, count: r.count, examples: [...r.examples] }))
       .sort((a, b) => b.count - a.count || compare(a.reason, b.reason)),
   };
+}
+
+function staticSummary(model: TrafficModel): ModelSummary['static'] {
+  const endpoints = model.endpoints.filter((e) => e.static === true);
+  const requests = endpoints.reduce((sum, e) => sum + e.count, 0);
+  const total = model.totals.requests;
+  return { share: total > 0 ? round(requests / total, 4) : 0, endpoints: endpoints.length, excluded: model.provenance.excluded?.static ?? null };
 }
 
 /**
@@ -167,6 +180,8 @@ export function renderModelSummary(model: TrafficModel, opts: { color?: boolean;
   ]);
   out.push(...table(header, rows, [false, true, true, false, true, true], width, [0, 3], dim));
   if (s.moreEndpoints > 0) out.push(dim(`  … and ${s.moreEndpoints} more`));
+  if (s.static.excluded !== null) out.push(`  static assets: excluded at import (${fmtInt(s.static.excluded)} requests)`);
+  else if (s.static.endpoints > 0) out.push(`  static assets: ${fmtPct(s.static.share)} of requests (${fmtInt(s.static.endpoints)} endpoint${s.static.endpoints === 1 ? '' : 's'})`);
 
   // Sessions.
   const ss = s.sessions;

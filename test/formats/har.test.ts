@@ -56,6 +56,7 @@ describe('HAR entries', () => {
     ['no sizes at all', { response: { status: 200, bodySize: -1 } }, { bytes: null }],
     ['a 304 with nothing on the wire', { response: { status: 304, bodySize: 0, content: { size: 23866 } } }, { status: 304, bytes: 0 }],
     ['no time', { time: undefined }, { durationMs: null }],
+    ['the response content type', { response: { status: 200, bodySize: 10, content: { size: 10, mimeType: 'text/css; charset=utf-8' } } }, { contentType: 'text/css; charset=utf-8' }],
     ['status 0: blocked or cancelled', { response: { status: 0, bodySize: -1 } }, { reject: 'no response' }],
     ['no response object', { response: undefined }, { reject: 'no response' }],
     ['a data: URL', { request: { method: 'GET', url: 'data:image/png;base64,AAAA', headers: [] } }, { reject: 'not an HTTP URL' }],

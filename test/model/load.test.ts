@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ModelBuilder } from '../../src/model/builder.js';
+import { ModelBuilder, type ModelOptions } from '../../src/model/builder.js';
 import { parseModel } from '../../src/model/load.js';
+import { parseRoutesFile } from '../../src/model/user-routes.js';
 import { InputError } from '../../src/core/errors.js';
 import type { TrafficModel } from '../../src/core/types.js';
 import { OPTIONS, SEC, rec } from './records.js';
 
-function validModel(): TrafficModel {
-  const b = new ModelBuilder(OPTIONS);
+/** A model with every optional part: user routes, static endpoints (or excluded ones), query statistics past the listing cap. */
+function validModel(options: Partial<ModelOptions> = {}): TrafficModel {
+  const b = new ModelBuilder({ ...OPTIONS, userRoutes: parseRoutesFile('GET /api/products/:id\n', 'routes.txt'), ...options });
   for (let i = 0; i < 20; i++) {
     b.add(rec({ at: i * SEC, path: `/api/products/${i % 4}`, query: 'sort=price', bytes: 100 + i, durationMs: 10 + i, client: `10.0.0.${i % 3}` }));
     b.add(rec({ at: i * SEC + 500, method: 'POST', path: '/api/cart', client: `10.0.0.${i % 3}` }));
   }
+  // 22 query names on one request: 20 listed, 2 in queryOther.
+  b.add(rec({ at: 21 * SEC, path: '/api/products/9', query: Array.from({ length: 22 }, (_, k) => `a${k}=1`).join('&'), client: '10.0.0.9' }));
+  for (let i = 0; i < 3; i++) b.add(rec({ at: i * SEC, path: '/assets/app.css', client: '10.0.0.8' }));
   b.reject('bad timestamp', 'access.log:3');
   b.noteSource({ name: 'access.log', format: 'combined', lines: 41, accepted: 40, rejected: 1 });
   return JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
@@ -34,14 +39,14 @@ function jsonPath(keys: Key[]): string {
   return keys.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `${p}.${k}` : `${p}[${JSON.stringify(k)}]`), '$');
 }
 
-/** Every (path, schema, required) the schema describes in `value`, following $ref, items and additionalProperties. */
+/** Every (path, schema, required) the schema describes in `value`, following $ref, every item and additionalProperties. */
 function schemaFields(root: Schema, schema: Schema, value: unknown, keys: Key[], out: { keys: Key[]; schema: Schema; required: boolean }[]): void {
   if (typeof schema.$ref === 'string') {
     const name = schema.$ref.replace('#/$defs/', '');
     schema = { ...((root.$defs as Record<string, Schema>)[name] as Schema), ...schema, $ref: undefined };
   }
   if (Array.isArray(value) && schema.items) {
-    if (value.length > 0) schemaFields(root, schema.items as Schema, value[0], [...keys, 0], out);
+    value.forEach((item, i) => schemaFields(root, schema.items as Schema, item, [...keys, i], out));
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -125,17 +130,50 @@ describe('parseModel', () => {
     ]);
   });
 
-  describe('agrees with schema/model.schema.json', () => {
+  it('loads models written before query statistics, static assets and user routes (all optional)', () => {
+    const model = validModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const e of model.endpoints) {
+      delete e.query;
+      delete e.queryOther;
+      delete e.static;
+    }
+    delete model.provenance.userRoutes;
+    expect(problemsOf(model)).toEqual([]);
+  });
+
+  it('checks query statistics, static flags and provenance of user routes and exclusions', () => {
+    const model = validModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    model.endpoints[0].query.sort.share = 1.5;
+    model.endpoints[0].query.sort.top[0] = ['price'];
+    model.endpoints[0].query.sort.distinct = 2.5;
+    model.endpoints[2].static = 'yes';
+    model.provenance.userRoutes.matched = -1;
+    model.provenance.excluded = { static: 'many' };
+    expect(problemsOf(model)).toEqual([
+      'model.json: $.endpoints[0].query.sort.share: must be ≤ 1, got 1.5',
+      'model.json: $.endpoints[0].query.sort.distinct: expected an integer, got 2.5',
+      'model.json: $.endpoints[0].query.sort.top[0]: expected 2 items, got 1',
+      'model.json: $.endpoints[2].static: expected true or false, got string',
+      'model.json: $.provenance.userRoutes.matched: must be ≥ 0, got -1',
+      'model.json: $.provenance.excluded.static: expected a number, got string',
+    ]);
+  });
+
+  describe.each<[string, Partial<ModelOptions>]>([
+    ['static assets kept', {}],
+    ['static assets excluded', { excludeStatic: true }],
+  ])('agrees with schema/model.schema.json (%s)', (_name, options) => {
     const schema = JSON.parse(readFileSync(new URL('../../schema/model.schema.json', import.meta.url), 'utf8')) as Schema;
-    const model = validModel();
+    const model = validModel(options);
     const fields: { keys: Key[]; schema: Schema; required: boolean }[] = [];
     schemaFields(schema, schema, model, [], fields);
 
     it('covers the whole model', () => {
       const paths = fields.map((f) => jsonPath(f.keys));
-      for (const p of ['$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected', '$.arrivals.peak.sessionsPerMinute']) {
-        expect(paths).toContain(p);
-      }
+      const expected = ['$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected', '$.arrivals.peak.sessionsPerMinute'];
+      expected.push('$.endpoints[0].query.a0.top', '$.endpoints[0].query.a0.distinct', '$.endpoints[0].queryOther.names', '$.provenance.userRoutes.matched');
+      expected.push(options.excludeStatic === true ? '$.provenance.excluded.static' : '$.endpoints[2].static');
+      for (const p of expected) expect(paths).toContain(p);
     });
 
     it('every field the schema requires is required by parseModel', () => {
@@ -149,7 +187,7 @@ describe('parseModel', () => {
       for (const f of fields) {
         if (f.schema.type === undefined && f.schema.const === undefined && f.schema.$ref === undefined) continue;
         const broken = mutate(model, f.keys, (parent, key) => {
-          parent[key] = true;
+          parent[key] = f.schema.type === 'boolean' ? 'true' : true;
         });
         expect(problemsOf(broken).some((p) => p.startsWith(`model.json: ${jsonPath(f.keys)}`)), jsonPath(f.keys)).toBe(true);
       }

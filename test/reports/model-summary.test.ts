@@ -100,3 +100,29 @@ describe('helpers', () => {
     expect(flows.reduce((s, f) => s + f.share, 0)).toBeCloseTo(1, 6);
   });
 });
+
+describe('static assets in the summary', () => {
+  /** 10 page views, each with 3 assets (a stylesheet, a script, an image). */
+  function withAssets(excludeStatic: boolean): TrafficModel {
+    const b = new ModelBuilder({ ...OPTIONS, excludeStatic });
+    for (let s = 0; s < 10; s++) {
+      const at = s * 60 * SEC;
+      const client = `10.0.1.${s}`;
+      b.add(rec({ at, client, path: '/' }));
+      for (const [i, path] of ['/site.css', '/app.js', '/logo.png'].entries()) b.add(rec({ at: at + 100 * (i + 1), client, path }));
+    }
+    return b.finish();
+  }
+
+  it('shows the share of static requests and endpoints', () => {
+    expect(modelSummaryJson(withAssets(false)).static).toEqual({ share: 0.75, endpoints: 3, excluded: null });
+    expect(renderModelSummary(withAssets(false))).toContain('  static assets: 75.0% of requests (3 endpoints)');
+    expect(modelSummaryJson(model()).static).toEqual({ share: 0, endpoints: 0, excluded: null });
+    expect(renderModelSummary(model())).not.toContain('static assets');
+  });
+
+  it('says when they were excluded at import', () => {
+    expect(modelSummaryJson(withAssets(true)).static).toEqual({ share: 0, endpoints: 0, excluded: 30 });
+    expect(renderModelSummary(withAssets(true))).toContain('  static assets: excluded at import (30 requests)');
+  });
+});
