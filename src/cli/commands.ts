@@ -36,7 +36,9 @@ export const COMMANDS: Command[] = [
       details:
         'Formats are detected from the first lines (nginx/Apache, AWS ALB/ELB/CloudFront/S3, W3C/IIS, HAProxy, JSON lines)\n' +
         'or bytes (HAR, GA4 BigQuery exports); gzip is detected by its bytes. Inputs: files, globs, directories, `-`\n' +
-        'for standard input, s3://bucket/prefix. Several inputs are merged in time order.',
+        'for standard input, s3://bucket/prefix. Several inputs are merged in time order.\n' +
+        'Two time zones, never confused: --log-tz reads log timestamps that carry no offset; --tz is the model\'s day\n' +
+        'frame (hours, minutes and weekdays of the arrivals, the peak\'s local start; daylight saving included).',
       positionals: [1, Infinity],
       options: [
         { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'where to write the model', default: 'model.json' },
@@ -47,10 +49,12 @@ export const COMMANDS: Command[] = [
         { name: 'max-endpoints', type: 'number', arg: 'N', description: 'route templates at most; the rest go to an explicit other bucket', default: '200' },
         { name: 'max-rejects', type: 'number', arg: 'SHARE', description: 'fail (exit 2, nothing written) when more than this share of lines is rejected; 0 allows none', default: '0.1' },
         { name: 's3-endpoint', type: 'string', arg: 'URL', description: 'an S3-compatible store for s3:// inputs, path-style (default: AWS_ENDPOINT_URL_S3, else AWS)' },
+        { name: 'tz', type: 'string', arg: 'ZONE', description: "the model's day frame: hour of day, weekday, peak (IANA name such as America/New_York, or +05:30)", default: 'UTC' },
+        { name: 'log-tz', type: 'string', arg: 'ZONE', description: 'the zone of log timestamps written without an offset', default: 'UTC' },
       ],
     },
-    handler: async (args, ctx) =>
-      runImport(
+    handler: async (args, ctx) => {
+      return runImport(
         args.positionals,
         {
           out: args.options.out as string | undefined,
@@ -61,20 +65,26 @@ export const COMMANDS: Command[] = [
           maxEndpoints: args.options['max-endpoints'] as number | undefined,
           maxRejects: args.options['max-rejects'] as number | undefined,
           s3Endpoint: args.options['s3-endpoint'] as string | undefined,
+          modelTimeZone: args.options.tz as string | undefined,
+          timeZone: args.options['log-tz'] as string | undefined,
         },
         ctx,
-      ),
+      );
+    },
   },
   parseCommand,
   {
     spec: {
       name: 'inspect',
-      summary: 'Show a model: endpoint mix, sessions, flows, the hourly shape, the peak.',
-      usage: 'tidemark inspect <model.json> [--json]',
+      summary: 'Show a model: endpoint mix, sessions, flows, the hourly and weekly shape, the peak, concurrency.',
+      usage: 'tidemark inspect <model.json> [--json | --brief]',
       positionals: [1, 1],
-      options: [{ name: 'json', type: 'boolean', description: 'print the summary as JSON' }],
+      options: [
+        { name: 'json', type: 'boolean', description: 'print the summary as JSON' },
+        { name: 'brief', type: 'boolean', description: 'print the traffic in a few plain sentences (for a ticket or a prompt)' },
+      ],
     },
-    handler: async (args, ctx) => runInspect(args.positionals[0] as string, { json: args.options.json === true }, ctx),
+    handler: async (args, ctx) => runInspect(args.positionals[0] as string, { json: args.options.json === true, brief: args.options.brief === true }, ctx),
   },
   {
     spec: {

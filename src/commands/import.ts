@@ -7,7 +7,9 @@ import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
-import { toJson, writeFileAtomic } from './write-output.js';
+import { modelToJson } from '../model/model-json.js';
+import { zoneFrame } from '../model/time-zone.js';
+import { writeFileAtomic } from './write-output.js';
 
 export interface ImportOptions {
   /** For JSON and event formats: our field → JSON path or column. */
@@ -15,7 +17,10 @@ export interface ImportOptions {
   out?: string | undefined;
   format?: string | undefined;
   logFormat?: string | undefined;
+  /** `--log-tz`: the zone in which log timestamps that carry no offset are read (UTC). */
   timeZone?: string | undefined;
+  /** `--tz`: the model's day frame (hour and minute of day, weekday, the peak's local start); UTC. */
+  modelTimeZone?: string | undefined;
   sessionTimeoutMs?: number | undefined;
   maxEndpoints?: number | undefined;
   /**
@@ -35,6 +40,14 @@ export const DEFAULT_MAX_REJECTS = 0.1;
 /** Reads the inputs and builds the model, streaming: records go to the builder as they are parsed. */
 export async function importModel(specs: string[], options: ImportOptions, ctx: RunContext): Promise<{ model: TrafficModel; stats: ReadStats }> {
   if (options.maxRejects !== undefined) checkMaxRejectsOption(options.maxRejects);
+  // Before any input is read, so that a misspelt zone fails at once.
+  const builder = new ModelBuilder({
+    tidemarkVersion: VERSION,
+    ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
+    ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
+    ...(options.modelTimeZone !== undefined ? { timeZone: checkTimeZone(options.modelTimeZone) } : {}),
+    ...(options.timeZone !== undefined ? { logTimeZone: options.timeZone } : {}),
+  });
   const stream = await readRecords(
     specs,
     {
@@ -46,11 +59,6 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     },
     { cwd: ctx.cwd, stdin: ctx.stdin },
   );
-  const builder = new ModelBuilder({
-    tidemarkVersion: VERSION,
-    ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
-    ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
-  });
   for await (const batch of stream.batches) {
     for (const record of batch) builder.add(record);
   }
@@ -63,6 +71,18 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
   const model = builder.finish();
   if (options.maxRejects !== undefined) assertFewRejects(model, options.maxRejects);
   return { model, stats };
+}
+
+/** `--tz`: a zone Intl knows (or UTC, or a fixed offset); a usage error naming the option otherwise. */
+function checkTimeZone(timeZone: string): string {
+  try {
+    return zoneFrame(timeZone).name;
+  } catch (cause) {
+    throw new UsageError(`--tz ${JSON.stringify(timeZone)}: unknown time zone`, {
+      hint: 'use an IANA name such as America/New_York or Europe/Paris, UTC, or a fixed offset such as +05:30',
+      cause,
+    });
+  }
 }
 
 function checkMaxRejectsOption(share: number): void {
@@ -102,14 +122,20 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
   ctx.stderr.write(formatSourceSummary(stats));
   assertFewRejects(model, maxRejects);
   const out = options.out ?? 'model.json';
-  await writeFileAtomic(resolve(ctx.cwd, out), toJson(model));
+  await writeFileAtomic(resolve(ctx.cwd, out), modelToJson(model));
   ctx.stderr.write(formatRejections(model.provenance.rejected));
   const peak = model.arrivals.peak;
   ctx.stdout.write(
     `model written to ${out}: ${model.totals.requests} requests, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions ` +
-      `(mean ${model.sessions.length.mean} requests); peak hour ${peak.start} at ${peak.requestsPerSec.toFixed(2)} req/s ` +
+      `(mean ${model.sessions.length.mean} requests); peak hour ${peakLabel(model)} at ${peak.requestsPerSec.toFixed(2)} req/s ` +
       `[${stats.lines} lines in ${seconds.toFixed(1)}s, ${Math.round(stats.lines / Math.max(seconds, 1e-3))} lines/s]\n`,
   );
   return ExitCode.OK;
 }
 
+
+/** The peak hour as a person reads it: local start with its offset (UTC models: `…Z`). */
+function peakLabel(model: TrafficModel): string {
+  const p = model.arrivals.peak;
+  return p.localStart !== undefined && p.localStart !== p.start ? `${p.localStart} (${model.arrivals.timeZone})` : p.start;
+}

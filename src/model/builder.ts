@@ -28,6 +28,7 @@ import { round, toShares } from './distribution.js';
 import { EndpointStats } from './endpoints.js';
 import { ReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
+import { UTC_FRAME, zoneFrame, type ZoneFrame } from './time-zone.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
 
 export interface ModelOptions {
@@ -44,6 +45,13 @@ export interface ModelOptions {
   paramThreshold?: number;
   /** Nodes of the route tree before the widest positions are folded early (20,000). */
   maxRouteNodes?: number;
+  /**
+   * The day's frame (`--tz`): hours of the day, minutes of the day, weekdays and the peak's local
+   * start are those of this zone (UTC). Not the zone log timestamps are read in (`logTimeZone`).
+   */
+  timeZone?: string;
+  /** Only recorded in provenance: the zone timestamps without an offset were read in (`--log-tz`). */
+  logTimeZone?: string;
 }
 
 export const EXIT = '$exit';
@@ -85,7 +93,8 @@ export class ModelBuilder {
   private readonly reorder: ReorderBuffer<LogRecord>;
   private readonly routes: RouteTree;
   private readonly sessions: Sessionizer;
-  private readonly arrivals = new ArrivalCounter();
+  private readonly frame: ZoneFrame;
+  private readonly arrivals: ArrivalCounter;
   private readonly userAgents = new UserAgentCodes();
   private readonly stats: (EndpointStats | undefined)[] = [];
   private readonly rejected = new Map<string, { count: number; examples: string[] }>();
@@ -114,6 +123,14 @@ export class ModelBuilder {
       problems.push(`reorderWindowSec: expected a number ≥ 0, got ${String(this.reorderWindowSec)}`);
     }
     if (typeof options.tidemarkVersion !== 'string' || options.tidemarkVersion === '') problems.push('tidemarkVersion: expected a non-empty string');
+    let frame: ZoneFrame = UTC_FRAME;
+    try {
+      frame = zoneFrame(options.timeZone);
+    } catch (err) {
+      problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));
+    }
+    this.frame = frame;
+    this.arrivals = new ArrivalCounter(frame);
     if (problems.length > 0) {
       throw new ConfigError(`invalid model options: ${problems.join('; ')}`, problems, { hint: 'check the import options' });
     }
@@ -133,6 +150,7 @@ export class ModelBuilder {
       },
     );
     this.sessions = new Sessionizer(this.timeoutSec * 1000);
+    this.sessions.onClose = (firstMs, lastMs) => this.arrivals.session(firstMs, lastMs);
   }
 
   /** One record, roughly in time order (see `reorderWindowSec`). */
@@ -222,7 +240,8 @@ export class ModelBuilder {
           paramThreshold: this.paramThreshold,
           maxRouteNodes: this.maxRouteNodes,
           salted: this.salted,
-          timeZone: 'UTC',
+          timeZone: this.frame.name,
+          ...(this.options.logTimeZone !== undefined ? { logTimeZone: this.options.logTimeZone } : {}),
         },
       },
     };
