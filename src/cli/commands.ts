@@ -1,7 +1,7 @@
 import { ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { runDemo } from '../commands/demo.js';
-import { runImport } from '../commands/import.js';
+import { runImport, runMergeModels } from '../commands/import.js';
 import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
 import { runReplay } from '../commands/replay.js';
@@ -32,13 +32,14 @@ export const COMMANDS: Command[] = [
     spec: {
       name: 'import',
       summary: 'Read access logs and build a traffic model (model.json).',
-      usage: 'tidemark import <log|glob|dir|-> [...] -o model.json',
+      usage: 'tidemark import <log|glob|dir|-> [...] -o model.json | tidemark import --merge <model.json...> -o merged.json',
       details:
         'Formats are detected from the first lines (nginx/Apache, AWS ALB/ELB/CloudFront/S3, W3C/IIS, HAProxy, JSON lines)\n' +
         'or bytes (HAR, GA4 BigQuery exports); gzip is detected by its bytes. Inputs: files, globs, directories, `-`\n' +
         'for standard input, s3://bucket/prefix. Several inputs are merged in time order.\n' +
         'Two time zones, never confused: --log-tz reads log timestamps that carry no offset; --tz is the model\'s day\n' +
-        'frame (hours, minutes and weekdays of the arrivals, the peak\'s local start; daylight saving included).',
+        'frame (hours, minutes and weekdays of the arrivals, the peak\'s local start; daylight saving included).\n' +
+        '--merge combines models of several days or sources (counts summed, shares recomputed, distributions mixed).',
       positionals: [1, Infinity],
       options: [
         { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'where to write the model', default: 'model.json' },
@@ -51,9 +52,19 @@ export const COMMANDS: Command[] = [
         { name: 's3-endpoint', type: 'string', arg: 'URL', description: 'an S3-compatible store for s3:// inputs, path-style (default: AWS_ENDPOINT_URL_S3, else AWS)' },
         { name: 'tz', type: 'string', arg: 'ZONE', description: "the model's day frame: hour of day, weekday, peak (IANA name such as America/New_York, or +05:30)", default: 'UTC' },
         { name: 'log-tz', type: 'string', arg: 'ZONE', description: 'the zone of log timestamps written without an offset', default: 'UTC' },
+        { name: 'merge', type: 'boolean', description: 'the inputs are model files: combine them into one model (with -o and --max-endpoints only)' },
       ],
     },
     handler: async (args, ctx) => {
+      if (args.options.merge === true) {
+        const logOnly = ['format', 'log-format', 'map', 'session-timeout', 'max-rejects', 's3-endpoint', 'tz', 'log-tz'].filter((name) => args.options[name] !== undefined);
+        if (logOnly.length > 0) {
+          throw new UsageError(`tidemark import --merge: ${logOnly.map((n) => `--${n}`).join(', ')} appl${logOnly.length === 1 ? 'ies' : 'y'} to reading logs, not to merging models`, {
+            hint: 'models are merged as they were built; import the logs again with those options, or import them together',
+          });
+        }
+        return runMergeModels(args.positionals, { out: args.options.out as string | undefined, maxEndpoints: args.options['max-endpoints'] as number | undefined }, ctx);
+      }
       return runImport(
         args.positionals,
         {

@@ -1,4 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RunContext } from '../core/context.js';
 import { InputError, UsageError } from '../core/errors.js';
@@ -7,6 +8,8 @@ import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
+import { mergeModels, type NamedModel } from '../model/merge.js';
+import { parseModel } from '../model/load.js';
 import { modelToJson } from '../model/model-json.js';
 import { zoneFrame } from '../model/time-zone.js';
 import { writeFileAtomic } from './write-output.js';
@@ -138,4 +141,46 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
 function peakLabel(model: TrafficModel): string {
   const p = model.arrivals.peak;
   return p.localStart !== undefined && p.localStart !== p.start ? `${p.localStart} (${model.arrivals.timeZone})` : p.start;
+}
+
+export interface MergeModelsOptions {
+  out?: string | undefined;
+  /** The endpoint cap to apply again (default: the largest of the inputs'). */
+  maxEndpoints?: number | undefined;
+}
+
+/** `tidemark import --merge a.json b.json … -o merged.json`: one model from several (see model/merge.ts). */
+export async function runMergeModels(files: string[], options: MergeModelsOptions, ctx: RunContext): Promise<number> {
+  if (files.length === 0) throw new UsageError('tidemark import --merge: give the model files to merge', { hint: 'e.g. tidemark import --merge monday.json tuesday.json -o week.json' });
+  const inputs: NamedModel[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(resolve(ctx.cwd, file), 'utf8'));
+    } catch (cause) {
+      problems.push(`${file}: cannot read a model: ${(cause as Error).message}`);
+      continue;
+    }
+    try {
+      inputs.push({ name: file, model: parseModel(json, file) });
+    } catch (err) {
+      if (err instanceof InputError) problems.push(...(err.problems.length > 0 ? err.problems : [err.message]));
+      else throw err;
+    }
+  }
+  if (problems.length > 0) {
+    throw new InputError(`cannot merge: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the inputs`, {
+      problems,
+      hint: '--merge takes model files written by `tidemark import` (import logs without --merge)',
+    });
+  }
+  const model = mergeModels(inputs, { tidemarkVersion: VERSION, maxEndpoints: options.maxEndpoints });
+  const out = options.out ?? 'model.json';
+  await writeFileAtomic(resolve(ctx.cwd, out), modelToJson(model));
+  ctx.stdout.write(
+    `merged model of ${inputs.length} written to ${out}: ${model.totals.requests} requests, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions; ` +
+      `span ${model.span.start} → ${model.span.end}; peak hour ${peakLabel(model)} at ${model.arrivals.peak.requestsPerSec.toFixed(2)} req/s\n`,
+  );
+  return ExitCode.OK;
 }
