@@ -1,7 +1,7 @@
 import { ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { runDemo } from '../commands/demo.js';
-import { runImport } from '../commands/import.js';
+import { runImport, runMergeModels } from '../commands/import.js';
 import { runInspect } from '../commands/inspect.js';
 import { runLoad } from '../commands/run.js';
 import { runReplay } from '../commands/replay.js';
@@ -32,11 +32,14 @@ export const COMMANDS: Command[] = [
     spec: {
       name: 'import',
       summary: 'Read access logs and build a traffic model (model.json).',
-      usage: 'tidemark import <log|glob|dir|-> [...] -o model.json',
+      usage: 'tidemark import <log|glob|dir|-> [...] -o model.json | tidemark import --merge <model.json...> -o merged.json',
       details:
         'Formats are detected from the first lines (nginx/Apache, AWS ALB/ELB/CloudFront/S3, W3C/IIS, HAProxy, JSON lines)\n' +
         'or bytes (HAR, GA4 BigQuery exports); gzip is detected by its bytes. Inputs: files, globs, directories, `-`\n' +
-        'for standard input, s3://bucket/prefix. Several inputs are merged in time order.',
+        'for standard input, s3://bucket/prefix. Several inputs are merged in time order.\n' +
+        'Two time zones, never confused: --log-tz reads log timestamps that carry no offset; --tz is the model\'s day\n' +
+        'frame (hours, minutes and weekdays of the arrivals, the peak\'s local start; daylight saving included).\n' +
+        '--merge combines models of several days or sources (counts summed, shares recomputed, distributions mixed).',
       positionals: [1, Infinity],
       options: [
         { name: 'out', short: 'o', type: 'string', arg: 'FILE', description: 'where to write the model', default: 'model.json' },
@@ -50,10 +53,22 @@ export const COMMANDS: Command[] = [
         { name: 'routes', type: 'string', arg: 'FILE', description: 'route templates that take precedence over learned ones, one a line: `GET /api/products/:id`, `/api/orders/{id}` (any method); # comments' },
         { name: 'openapi', type: 'string', arg: 'FILE', description: "an OpenAPI 3.x or Swagger 2.0 document (JSON) whose paths take precedence over learned templates; servers[].url / basePath prefixes honoured" },
         { name: 'exclude-static', type: 'boolean', description: 'leave static assets (css, js, images, fonts, media, by extension or content type) out of the model and its sessions' },
+        { name: 'tz', type: 'string', arg: 'ZONE', description: "the model's day frame: hour of day, weekday, peak (IANA name such as America/New_York, or +05:30)", default: 'UTC' },
+        { name: 'log-tz', type: 'string', arg: 'ZONE', description: 'the zone of log timestamps written without an offset', default: 'UTC' },
+        { name: 'merge', type: 'boolean', description: 'the inputs are model files: combine them into one model (with -o and --max-endpoints only)' },
       ],
     },
-    handler: async (args, ctx) =>
-      runImport(
+    handler: async (args, ctx) => {
+      if (args.options.merge === true) {
+        const logOnly = ['format', 'log-format', 'map', 'session-timeout', 'max-rejects', 's3-endpoint', 'tz', 'log-tz'].filter((name) => args.options[name] !== undefined);
+        if (logOnly.length > 0) {
+          throw new UsageError(`tidemark import --merge: ${logOnly.map((n) => `--${n}`).join(', ')} appl${logOnly.length === 1 ? 'ies' : 'y'} to reading logs, not to merging models`, {
+            hint: 'models are merged as they were built; import the logs again with those options, or import them together',
+          });
+        }
+        return runMergeModels(args.positionals, { out: args.options.out as string | undefined, maxEndpoints: args.options['max-endpoints'] as number | undefined }, ctx);
+      }
+      return runImport(
         args.positionals,
         {
           out: args.options.out as string | undefined,
@@ -67,20 +82,26 @@ export const COMMANDS: Command[] = [
           routes: args.options.routes as string | undefined,
           openapi: args.options.openapi as string | undefined,
           excludeStatic: args.options['exclude-static'] as boolean | undefined,
+          modelTimeZone: args.options.tz as string | undefined,
+          timeZone: args.options['log-tz'] as string | undefined,
         },
         ctx,
-      ),
+      );
+    },
   },
   parseCommand,
   {
     spec: {
       name: 'inspect',
-      summary: 'Show a model: endpoint mix, sessions, flows, the hourly shape, the peak.',
-      usage: 'tidemark inspect <model.json> [--json]',
+      summary: 'Show a model: endpoint mix, sessions, flows, the hourly and weekly shape, the peak, concurrency.',
+      usage: 'tidemark inspect <model.json> [--json | --brief]',
       positionals: [1, 1],
-      options: [{ name: 'json', type: 'boolean', description: 'print the summary as JSON' }],
+      options: [
+        { name: 'json', type: 'boolean', description: 'print the summary as JSON' },
+        { name: 'brief', type: 'boolean', description: 'print the traffic in a few plain sentences (for a ticket or a prompt)' },
+      ],
     },
-    handler: async (args, ctx) => runInspect(args.positionals[0] as string, { json: args.options.json === true }, ctx),
+    handler: async (args, ctx) => runInspect(args.positionals[0] as string, { json: args.options.json === true, brief: args.options.brief === true }, ctx),
   },
   {
     spec: {

@@ -6,7 +6,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'target', short: 't', type: 'string', arg: 'URL', description: 'the origin to load (the only host contacted)' },
   { name: 'scale', short: 's', type: 'number', arg: 'K', description: 'K times as many sessions as the model (think times stay real)', default: '1' },
   { name: 'speed', type: 'number', arg: 'C', description: "the window's clock runs C times faster (rates ×C, think times ÷C)", default: '1' },
-  { name: 'window', type: 'string', arg: 'W', description: 'peak (busiest observed hour), HH:MM-HH:MM of the average day, or all', default: 'peak' },
+  { name: 'window', type: 'string', arg: 'W', description: "peak (busiest observed hour), HH:MM-HH:MM of the average day (in the model's --tz), or all", default: 'peak' },
   { name: 'duration', short: 'd', type: 'duration', arg: 'D', description: 'run length, e.g. 30s, 5m', default: '1m' },
   { name: 'rate', type: 'number', arg: 'R', description: 'instead of sessions: a fixed R requests/s, evenly spaced, endpoints drawn from the mix' },
   { name: 'time-scale', type: 'number', arg: 'F', description: "multiply every profile stage's duration (0.1 = ten times shorter)" },

@@ -1,4 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RunContext } from '../core/context.js';
 import { InputError, UsageError } from '../core/errors.js';
@@ -8,7 +9,11 @@ import { VERSION } from '../core/version.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
 import { readUserRoutes } from './read-routes.js';
-import { toJson, writeFileAtomic } from './write-output.js';
+import { mergeModels, type NamedModel } from '../model/merge.js';
+import { parseModel } from '../model/load.js';
+import { modelToJson } from '../model/model-json.js';
+import { zoneFrame } from '../model/time-zone.js';
+import { writeFileAtomic } from './write-output.js';
 
 export interface ImportOptions {
   /** For JSON and event formats: our field → JSON path or column. */
@@ -16,7 +21,10 @@ export interface ImportOptions {
   out?: string | undefined;
   format?: string | undefined;
   logFormat?: string | undefined;
+  /** `--log-tz`: the zone in which log timestamps that carry no offset are read (UTC). */
   timeZone?: string | undefined;
+  /** `--tz`: the model's day frame (hour and minute of day, weekday, the peak's local start); UTC. */
+  modelTimeZone?: string | undefined;
   sessionTimeoutMs?: number | undefined;
   maxEndpoints?: number | undefined;
   /**
@@ -43,6 +51,16 @@ export const DEFAULT_MAX_REJECTS = 0.1;
 export async function importModel(specs: string[], options: ImportOptions, ctx: RunContext): Promise<{ model: TrafficModel; stats: ReadStats }> {
   if (options.maxRejects !== undefined) checkMaxRejectsOption(options.maxRejects);
   const userRoutes = await readUserRoutes({ routes: options.routes, openapi: options.openapi }, ctx.cwd);
+  // Before any input is read, so that a misspelt zone fails at once.
+  const builder = new ModelBuilder({
+    tidemarkVersion: VERSION,
+    ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
+    ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
+    ...(options.modelTimeZone !== undefined ? { timeZone: checkTimeZone(options.modelTimeZone) } : {}),
+    ...(options.timeZone !== undefined ? { logTimeZone: options.timeZone } : {}),
+    ...(userRoutes !== undefined ? { userRoutes } : {}),
+    ...(options.excludeStatic === true ? { excludeStatic: true } : {}),
+  });
   const stream = await readRecords(
     specs,
     {
@@ -54,13 +72,6 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     },
     { cwd: ctx.cwd, stdin: ctx.stdin },
   );
-  const builder = new ModelBuilder({
-    tidemarkVersion: VERSION,
-    ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
-    ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
-    ...(userRoutes !== undefined ? { userRoutes } : {}),
-    ...(options.excludeStatic === true ? { excludeStatic: true } : {}),
-  });
   for await (const batch of stream.batches) {
     for (const record of batch) builder.add(record);
   }
@@ -74,6 +85,18 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
   const model = builder.finish();
   if (options.maxRejects !== undefined) assertFewRejects(model, options.maxRejects);
   return { model, stats };
+}
+
+/** `--tz`: a zone Intl knows (or UTC, or a fixed offset); a usage error naming the option otherwise. */
+function checkTimeZone(timeZone: string): string {
+  try {
+    return zoneFrame(timeZone).name;
+  } catch (cause) {
+    throw new UsageError(`--tz ${JSON.stringify(timeZone)}: unknown time zone`, {
+      hint: 'use an IANA name such as America/New_York or Europe/Paris, UTC, or a fixed offset such as +05:30',
+      cause,
+    });
+  }
 }
 
 function checkMaxRejectsOption(share: number): void {
@@ -129,7 +152,7 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
   ctx.stderr.write(formatAggregateUse(model, stats));
   assertFewRejects(model, maxRejects);
   const out = options.out ?? 'model.json';
-  await writeFileAtomic(resolve(ctx.cwd, out), toJson(model));
+  await writeFileAtomic(resolve(ctx.cwd, out), modelToJson(model));
   ctx.stderr.write(formatRejections(model.provenance.rejected));
   const peak = model.arrivals.peak;
   const { userRoutes, excluded } = model.provenance;
@@ -139,9 +162,57 @@ export async function runImport(specs: string[], options: ImportOptions, ctx: Ru
   ];
   ctx.stdout.write(
     `model written to ${out}: ${model.totals.requests} requests${extras.length > 0 ? ` (${extras.join(', ')})` : ''}, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions ` +
-      `(mean ${model.sessions.length.mean} requests); peak hour ${peak.start} at ${peak.requestsPerSec.toFixed(2)} req/s ` +
+      `(mean ${model.sessions.length.mean} requests); peak hour ${peakLabel(model)} at ${peak.requestsPerSec.toFixed(2)} req/s ` +
       `[${stats.lines} lines in ${seconds.toFixed(1)}s, ${Math.round(stats.lines / Math.max(seconds, 1e-3))} lines/s]\n`,
   );
   return ExitCode.OK;
 }
 
+
+/** The peak hour as a person reads it: local start with its offset (UTC models: `…Z`). */
+function peakLabel(model: TrafficModel): string {
+  const p = model.arrivals.peak;
+  return p.localStart !== undefined && p.localStart !== p.start ? `${p.localStart} (${model.arrivals.timeZone})` : p.start;
+}
+
+export interface MergeModelsOptions {
+  out?: string | undefined;
+  /** The endpoint cap to apply again (default: the largest of the inputs'). */
+  maxEndpoints?: number | undefined;
+}
+
+/** `tidemark import --merge a.json b.json … -o merged.json`: one model from several (see model/merge.ts). */
+export async function runMergeModels(files: string[], options: MergeModelsOptions, ctx: RunContext): Promise<number> {
+  if (files.length === 0) throw new UsageError('tidemark import --merge: give the model files to merge', { hint: 'e.g. tidemark import --merge monday.json tuesday.json -o week.json' });
+  const inputs: NamedModel[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(resolve(ctx.cwd, file), 'utf8'));
+    } catch (cause) {
+      problems.push(`${file}: cannot read a model: ${(cause as Error).message}`);
+      continue;
+    }
+    try {
+      inputs.push({ name: file, model: parseModel(json, file) });
+    } catch (err) {
+      if (err instanceof InputError) problems.push(...(err.problems.length > 0 ? err.problems : [err.message]));
+      else throw err;
+    }
+  }
+  if (problems.length > 0) {
+    throw new InputError(`cannot merge: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the inputs`, {
+      problems,
+      hint: '--merge takes model files written by `tidemark import` (import logs without --merge)',
+    });
+  }
+  const model = mergeModels(inputs, { tidemarkVersion: VERSION, maxEndpoints: options.maxEndpoints });
+  const out = options.out ?? 'model.json';
+  await writeFileAtomic(resolve(ctx.cwd, out), modelToJson(model));
+  ctx.stdout.write(
+    `merged model of ${inputs.length} written to ${out}: ${model.totals.requests} requests, ${model.endpoints.length} endpoints, ${model.sessions.count} sessions; ` +
+      `span ${model.span.start} → ${model.span.end}; peak hour ${peakLabel(model)} at ${model.arrivals.peak.requestsPerSec.toFixed(2)} req/s\n`,
+  );
+  return ExitCode.OK;
+}

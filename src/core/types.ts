@@ -106,6 +106,8 @@ export interface PeakWindow {
   /** Start of the busiest clock hour observed, ISO 8601 UTC. */
   start: string;
   end: string;
+  /** `start` in the model's time zone, ISO 8601 with its offset (absent in older models). */
+  localStart?: string | undefined;
   hourOfDay: number;
   sessions: number;
   requests: number;
@@ -123,7 +125,31 @@ export interface ModelArrivals {
   /** Average requests per hour of the day. */
   requestsPerHour: number[];
   peak: PeakWindow;
+  /** The day's frame: hours, minutes and weekdays are those of this zone (`import --tz`). */
   timeZone: string;
+  /** Average session starts per minute of the day (1,440: 60 × hour + minute). Absent in older models. */
+  sessionsPerMinuteOfDay?: number[] | undefined;
+  /** Average requests per minute of the day (1,440). */
+  requestsPerMinuteOfDay?: number[] | undefined;
+  /**
+   * Average session starts per clock hour of each weekday × hour (168: 24 × weekday + hour,
+   * Monday first); null where the log does not reach. Only when the log spans at least 24 hours.
+   */
+  sessionsPerWeekdayHour?: (number | null)[] | undefined;
+  requestsPerWeekdayHour?: (number | null)[] | undefined;
+  concurrency?: ModelConcurrency | undefined;
+}
+
+/** Sessions in flight (first to last request start) over the log; see src/model/arrivals.ts. */
+export interface ModelConcurrency {
+  /** Time-average over the log's span. */
+  mean: number;
+  /** The busiest clock minute's average. */
+  peak: number;
+  /** Start of that minute, ISO 8601 with the model's time zone offset. */
+  peakAt: string;
+  /** N = λ·W at the peak hour (λ its session starts per second, W the mean duration) against the observed. */
+  littlesLaw: { arrivalRatePerSec: number; meanDurationSec: number; predicted: number; observed: number; ratio: number | null };
 }
 
 export interface ModelProvenance {

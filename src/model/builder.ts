@@ -33,6 +33,7 @@ import { round, toShares } from './distribution.js';
 import { EndpointStats } from './endpoints.js';
 import { ReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
+import { UTC_FRAME, zoneFrame, type ZoneFrame } from './time-zone.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
 import { isStaticAsset } from './static.js';
 import { UserRouteMatcher, type UserRoute } from './user-routes.js';
@@ -55,6 +56,13 @@ export interface ModelOptions {
   userRoutes?: readonly UserRoute[];
   /** Leave static assets (static.ts) out of the model: endpoints, sessions, arrivals. */
   excludeStatic?: boolean;
+  /**
+   * The day's frame (`--tz`): hours of the day, minutes of the day, weekdays and the peak's local
+   * start are those of this zone (UTC). Not the zone log timestamps are read in (`logTimeZone`).
+   */
+  timeZone?: string;
+  /** Only recorded in provenance: the zone timestamps without an offset were read in (`--log-tz`). */
+  logTimeZone?: string;
 }
 
 export const EXIT = '$exit';
@@ -99,7 +107,8 @@ export class ModelBuilder {
   private readonly excludeStatic: boolean;
   private excludedStatic = 0;
   private readonly sessions: Sessionizer;
-  private readonly arrivals = new ArrivalCounter();
+  private readonly frame: ZoneFrame;
+  private readonly arrivals: ArrivalCounter;
   private readonly userAgents = new UserAgentCodes();
   private readonly stats: (EndpointStats | undefined)[] = [];
   private readonly rejected = new Map<string, { count: number; examples: string[] }>();
@@ -129,6 +138,14 @@ export class ModelBuilder {
       problems.push(`reorderWindowSec: expected a number ≥ 0, got ${String(this.reorderWindowSec)}`);
     }
     if (typeof options.tidemarkVersion !== 'string' || options.tidemarkVersion === '') problems.push('tidemarkVersion: expected a non-empty string');
+    let frame: ZoneFrame = UTC_FRAME;
+    try {
+      frame = zoneFrame(options.timeZone);
+    } catch (err) {
+      problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));
+    }
+    this.frame = frame;
+    this.arrivals = new ArrivalCounter(frame);
     if (problems.length > 0) {
       throw new ConfigError(`invalid model options: ${problems.join('; ')}`, problems, { hint: 'check the import options' });
     }
@@ -150,6 +167,7 @@ export class ModelBuilder {
     this.userRoutes = options.userRoutes !== undefined && options.userRoutes.length > 0 ? new UserRouteMatcher(options.userRoutes, (method) => this.routes.externalKey(method)) : null;
     this.excludeStatic = options.excludeStatic === true;
     this.sessions = new Sessionizer(this.timeoutSec * 1000);
+    this.sessions.onClose = (firstMs, lastMs) => this.arrivals.session(firstMs, lastMs);
   }
 
   /** One record, roughly in time order (see `reorderWindowSec`). */
@@ -265,8 +283,9 @@ export class ModelBuilder {
           paramThreshold: this.paramThreshold,
           maxRouteNodes: this.maxRouteNodes,
           salted: this.salted,
-          timeZone: 'UTC',
+          timeZone: this.frame.name,
           excludeStatic: this.excludeStatic,
+          ...(this.options.logTimeZone !== undefined ? { logTimeZone: this.options.logTimeZone } : {}),
         },
         ...(this.aggregates.length > 0 ? { parts: aggregate?.parts ?? { superseded: this.aggregates.map((a) => a.source) } } : {}),
         ...(this.userRoutes !== null ? { userRoutes: this.userRoutes.provenance() } : {}),

@@ -191,6 +191,30 @@ function checkProbabilities(c: Checker, value: unknown, path: string, known: Set
   }
 }
 
+/** The fields added after the first models (all optional, so that older models still load). */
+function checkArrivalDetail(c: Checker, a: Json): void {
+  for (const f of ['sessionsPerMinuteOfDay', 'requestsPerMinuteOfDay']) {
+    if (a[f] !== undefined) c.numbers(a[f], `$.arrivals.${f}`, { exact: 1440 }, { min: 0 });
+  }
+  for (const f of ['sessionsPerWeekdayHour', 'requestsPerWeekdayHour']) {
+    if (a[f] === undefined || a[f] === null) continue;
+    const cells = c.array(a[f], `$.arrivals.${f}`, { exact: 168 });
+    cells?.forEach((cell, i) => {
+      if (cell !== null) c.number(cell, `$.arrivals.${f}[${i}]`, { min: 0 });
+    });
+  }
+  if (a.concurrency === undefined) return;
+  const k = c.object(a.concurrency, '$.arrivals.concurrency');
+  if (k === null) return;
+  for (const f of ['mean', 'peak']) c.number(k[f], `$.arrivals.concurrency.${f}`, { min: 0 });
+  c.string(k.peakAt, '$.arrivals.concurrency.peakAt', { pattern: ISO_DATE, describe: 'an ISO 8601 time' });
+  const law = c.object(k.littlesLaw, '$.arrivals.concurrency.littlesLaw');
+  if (law === null) return;
+  for (const f of ['arrivalRatePerSec', 'meanDurationSec', 'predicted', 'observed']) c.number(law[f], `$.arrivals.concurrency.littlesLaw.${f}`, { min: 0 });
+  if (law.ratio === undefined) c.fail('$.arrivals.concurrency.littlesLaw.ratio', 'missing (expected a number or null)');
+  else if (law.ratio !== null) c.number(law.ratio, '$.arrivals.concurrency.littlesLaw.ratio', { min: 0 });
+}
+
 /**
  * Checks that `json` (a parsed model file) is a valid model and returns it typed. `where` names
  * the file in messages. Throws an InputError listing every problem found.
@@ -257,7 +281,9 @@ export function parseModel(json: unknown, where: string): TrafficModel {
         for (const f of ['sessions', 'requests']) c.number(peak[f], `$.arrivals.peak.${f}`, { min: 0, integer: true });
         for (const f of ['sessionsPerSec', 'requestsPerSec']) c.number(peak[f], `$.arrivals.peak.${f}`, { min: 0 });
         c.numbers(peak.sessionsPerMinute, '$.arrivals.peak.sessionsPerMinute', { exact: 60 }, { min: 0, integer: true });
+        if (peak.localStart !== undefined) c.string(peak.localStart, '$.arrivals.peak.localStart', { pattern: ISO_DATE, describe: 'an ISO 8601 time' });
       }
+      checkArrivalDetail(c, a);
     }
 
     const p = c.object(m.provenance, '$.provenance');

@@ -49,6 +49,8 @@ export class Sessionizer {
   private transitions = new Map<number, Map<number, number>>();
   private nextSweepMs = -Infinity;
   private readonly sweepEveryMs: number;
+  /** Told of every session as it closes (its first and last request start): concurrency. */
+  onClose: ((firstMs: number, lastMs: number) => void) | null = null;
 
   constructor(private readonly timeoutMs: number) {
     this.sweepEveryMs = Math.min(timeoutMs, 1000);
@@ -129,6 +131,7 @@ export class Sessionizer {
     this.length.add(s.count);
     this.durationSec.add((s.lastMs - s.firstMs) / 1000);
     this.countTransition(s.lastKey, EXIT_ID);
+    this.onClose?.(s.firstMs, s.lastMs);
   }
 
   private countTransition(from: number, to: number): void {

@@ -4,7 +4,8 @@
  * never disagree. Pure: returns strings and plain data.
  */
 import { formatDurationMs } from '../core/duration.js';
-import type { Distribution, StatusClass, TrafficModel } from '../core/types.js';
+import type { Distribution, ModelConcurrency, StatusClass, TrafficModel } from '../core/types.js';
+import { WEEKDAY_NAMES, localIso, zoneFrame } from '../model/time-zone.js';
 
 const EXIT = '$exit';
 const SPARK = '▁▂▃▄▅▆▇█';
@@ -46,6 +47,16 @@ export interface ModelSummary {
   hourly: { shares: number[]; sparkline: string; axis: string };
   peak: { start: string; end: string; hourOfDay: number; sessions: number; requests: number; sessionsPerSec: number; requestsPerSec: number };
   rejected: { reason: string; count: number; examples: string[] }[];
+  /** The peak's start in the model's time zone (ISO 8601 with its offset). */
+  peakLocalStart: string;
+  /**
+   * Per weekday (Monday first): average requests per clock hour of each hour (null where the log
+   * does not reach) and per day (null unless all 24 hours were seen). Null when the model has no
+   * weekday × hour arrivals (a log shorter than 24 hours, or an older model).
+   */
+  weekdays: { name: string; requestsPerHour: (number | null)[]; requestsPerDay: number | null; sessionsPerDay: number | null }[] | null;
+  /** Sessions in flight and Little's law at the peak hour; null for older models. */
+  concurrency: ModelConcurrency | null;
 }
 
 export function modelSummaryJson(model: TrafficModel): ModelSummary {
@@ -90,6 +101,9 @@ export function modelSummaryJson(model: TrafficModel): ModelSummary {
     rejected: Object.entries(model.provenance.rejected)
       .map(([reason, r]) => ({ reason, count: r.count, examples: [...r.examples] }))
       .sort((a, b) => b.count - a.count || compare(a.reason, b.reason)),
+    peakLocalStart: arrivals.peak.localStart ?? toLocal(arrivals.peak.start, arrivals.timeZone),
+    weekdays: weekdays(model),
+    concurrency: arrivals.concurrency ? structuredClone(arrivals.concurrency) : null,
   };
 }
 
@@ -98,6 +112,119 @@ function staticSummary(model: TrafficModel): ModelSummary['static'] {
   const requests = endpoints.reduce((sum, e) => sum + e.count, 0);
   const total = model.totals.requests;
   return { share: total > 0 ? round(requests / total, 4) : 0, endpoints: endpoints.length, excluded: model.provenance.excluded?.static ?? null };
+}
+
+function weekdays(model: TrafficModel): ModelSummary['weekdays'] {
+  const requests = model.arrivals.requestsPerWeekdayHour;
+  const sessions = model.arrivals.sessionsPerWeekdayHour;
+  if (!requests || requests.length !== 168) return null;
+  const total = (cells: readonly (number | null)[]): number | null => (cells.every((c) => c !== null) ? round((cells as number[]).reduce((a, b) => a + b, 0), 1) : null);
+  return WEEKDAY_NAMES.map((name, d) => {
+    const hours = requests.slice(d * 24, d * 24 + 24);
+    return { name, requestsPerHour: hours, requestsPerDay: total(hours), sessionsPerDay: sessions && sessions.length === 168 ? total(sessions.slice(d * 24, d * 24 + 24)) : null };
+  });
+}
+
+/** An ISO time of the model (UTC) in its time zone; as given when the zone is unknown here. */
+function toLocal(iso: string, timeZone: string): string {
+  try {
+    return localIso(Date.parse(iso), zoneFrame(timeZone));
+  } catch {
+    return iso;
+  }
+}
+
+/**
+ * `inspect --brief`: the traffic in a few plain sentences, for a ticket or a prompt. Only what
+ * the model knows: weekdays when the log spans them, concurrency when the model has it.
+ */
+export function briefSentences(model: TrafficModel): string[] {
+  const s = modelSummaryJson(model);
+  const tz = s.span.timeZone;
+  if (s.totals.requests === 0) return ['The log has no requests.'];
+  const out: string[] = [];
+  const spanMs = Date.parse(s.span.end) - Date.parse(s.span.start);
+  out.push(
+    `The log covers ${briefSpan(spanMs)} (${isoShort(toLocal(s.span.start, tz))} to ${isoShort(toLocal(s.span.end, tz))} ${tz}): ` +
+      `${fmtInt(s.totals.requests)} requests in ${fmtInt(s.sessions.count)} session${s.sessions.count === 1 ? '' : 's'}.`,
+  );
+  const local = s.peakLocalStart;
+  const day = spanMs >= 86_400_000 ? ` (on ${weekdayOfDate(local)} ${local.slice(0, 10)})` : '';
+  out.push(`Traffic peaks at ${local.slice(11, 16)} ${tz} at ${briefRate(s.peak.requestsPerSec)} requests/s${day}.`);
+  const top = model.endpoints.filter((e, i) => i === 0 || e.share >= 0.05).slice(0, 3);
+  const parts = top.map((e, i) => (i === 0 ? `${briefPct(e.share)} of requests are ${e.key}` : `${briefPct(e.share)} ${e.key}`));
+  out.push(`${joinList(parts)}.`);
+  if (s.sessions.count > 0) {
+    out.push(`A session makes ${s.sessions.length.mean.toFixed(1)} requests over ${briefDuration(s.sessions.durationSec.mean)} on average.`);
+    const entry = s.topEntries[0];
+    if (entry !== undefined) out.push(`${briefPct(entry.share)} of sessions start at ${entry.key}.`);
+  }
+  const days = (s.weekdays ?? []).filter((d) => d.requestsPerDay !== null) as { name: string; requestsPerDay: number }[];
+  if (days.length >= 2) {
+    const busiest = days.reduce((a, b) => (b.requestsPerDay > a.requestsPerDay ? b : a));
+    const quietest = days.reduce((a, b) => (b.requestsPerDay < a.requestsPerDay ? b : a));
+    out.push(
+      `Of the ${days.length} weekdays the log covers in full, ${busiest.name} is the busiest (${fmtInt(busiest.requestsPerDay)} requests a day) ` +
+        `and ${quietest.name} the quietest (${fmtInt(quietest.requestsPerDay)}).`,
+    );
+  }
+  const c = s.concurrency;
+  if (c !== null && s.sessions.count > 0) {
+    out.push(`About ${briefCount(c.mean)} sessions are in flight on average, ${briefCount(c.peak)} at the busiest minute (${c.peakAt.slice(11, 16)} ${tz} on ${c.peakAt.slice(0, 10)}).`);
+    const law = c.littlesLaw;
+    if (law.predicted > 0) {
+      out.push(
+        `At the peak hour, Little's law predicts ${briefCount(law.predicted)} in flight (${briefRate(law.arrivalRatePerSec)} sessions/s × ${briefDuration(law.meanDurationSec)}); ` +
+          `${briefCount(law.observed)} were observed.`,
+      );
+    }
+  }
+  return out;
+}
+
+export function renderBrief(model: TrafficModel): string {
+  return `${briefSentences(model).join(' ')}\n`;
+}
+
+function joinList(parts: string[]): string {
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1] as string}`;
+}
+
+function briefPct(share: number): string {
+  const pct = share * 100;
+  return pct >= 1 || pct === 0 ? `${Math.round(pct)}%` : `${pct.toFixed(1)}%`;
+}
+
+function briefRate(perSec: number): string {
+  if (perSec >= 100) return perSec.toFixed(0);
+  if (perSec >= 1) return perSec.toFixed(1);
+  return perSec > 0 ? String(Number(perSec.toPrecision(2))) : '0';
+}
+
+function briefCount(n: number): string {
+  return n >= 10 ? fmtInt(n) : n.toFixed(1);
+}
+
+function briefDuration(sec: number): string {
+  if (sec >= 3600) return `${(sec / 3600).toFixed(1)} h`;
+  if (sec >= 60) return `${(sec / 60).toFixed(1)} min`;
+  return sec >= 10 ? `${Math.round(sec)} s` : `${sec.toFixed(1)} s`;
+}
+
+function briefSpan(ms: number): string {
+  const hours = ms / 3_600_000;
+  const plural = (text: string, unit: string): string => `${text} ${unit}${text === '1' ? '' : 's'}`;
+  const figure = (n: number): string => (Math.abs(n - Math.round(n)) < 0.05 ? String(Math.round(n)) : n.toFixed(1));
+  if (hours >= 24) return plural(figure(hours / 24), 'day');
+  if (hours >= 1) return plural(figure(hours), 'hour');
+  return `${Math.max(0, Math.round(ms / 60_000))} minutes`;
+}
+
+/** Weekday name of the date part (YYYY-MM-DD) of an ISO time, as written (local). */
+function weekdayOfDate(iso: string): string {
+  const d = new Date(Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))));
+  return WEEKDAY_NAMES[(d.getUTCDay() + 6) % 7] as string;
 }
 
 /**
@@ -139,6 +266,17 @@ export function sparkline(values: readonly number[]): string {
     .join('');
 }
 
+/** 24 characters on a shared scale `max`; `·` for an hour the log does not reach. */
+function sparkCells(values: readonly (number | null)[], max: number): string {
+  return values
+    .map((v) => {
+      if (v === null) return '·';
+      if (!(v > 0) || max === 0) return ' ';
+      return SPARK[Math.min(SPARK.length - 1, Math.max(0, Math.ceil((v / max) * SPARK.length) - 1))] as string;
+    })
+    .join('');
+}
+
 /** Hour labels under a 24-character sparkline: 0, 6, 12, 18 and 23 at their positions. */
 export function hourAxis(): string {
   const axis = new Array<string>(24).fill(' ');
@@ -161,7 +299,7 @@ export function renderModelSummary(model: TrafficModel, opts: { color?: boolean;
   const out: string[] = [];
 
   out.push(
-    `${bold('tidemark model')}  ${isoShort(s.span.start)} → ${isoShort(s.span.end)} ${s.span.timeZone} (${s.span.days.toFixed(1)} days)  ` +
+    `${bold('tidemark model')}  ${isoShort(toLocal(s.span.start, s.span.timeZone))} → ${isoShort(toLocal(s.span.end, s.span.timeZone))} ${s.span.timeZone} (${s.span.days.toFixed(1)} days)  ` +
       `${fmtInt(s.totals.requests)} requests, ${fmtInt(s.sessions.count)} sessions, ${fmtInt(s.totals.rejected)} rejected`,
   );
 
@@ -209,14 +347,37 @@ export function renderModelSummary(model: TrafficModel, opts: { color?: boolean;
   out.push(`  ${s.hourly.sparkline}`);
   out.push(`  ${dim(s.hourly.axis)}`);
 
+  if (s.weekdays !== null) {
+    out.push('', bold('Weekly shape') + dim(` (requests per hour, ${s.span.timeZone}; · not in the log)`));
+    const max = Math.max(0, ...s.weekdays.flatMap((d) => d.requestsPerHour.map((v) => v ?? 0)));
+    for (const d of s.weekdays) {
+      if (d.requestsPerHour.every((v) => v === null)) continue;
+      const perDay = d.requestsPerDay === null ? dim('—') : `${fmtInt(d.requestsPerDay)} requests/day`;
+      out.push(`  ${d.name.slice(0, 3)} ${sparkCells(d.requestsPerHour, max)}  ${perDay}`);
+    }
+    out.push(`      ${dim(hourAxis())}`);
+  }
+
   const p = s.peak;
   out.push('', bold('Peak hour'));
   if (p.sessions > 0 || p.requests > 0) {
+    const endHour = `${String((p.hourOfDay + 1) % 24).padStart(2, '0')}:${s.peakLocalStart.slice(14, 16)}`;
     out.push(
-      `  ${isoShort(p.start)}–${p.end.slice(11, 16)} ${s.span.timeZone}: ${fmtInt(p.sessions)} sessions (${fmtRate(p.sessionsPerSec)}/s), ${fmtInt(p.requests)} requests (${fmtRate(p.requestsPerSec)}/s)`,
+      `  ${isoShort(s.peakLocalStart)}–${endHour} ${s.span.timeZone}: ${fmtInt(p.sessions)} sessions (${fmtRate(p.sessionsPerSec)}/s), ${fmtInt(p.requests)} requests (${fmtRate(p.requestsPerSec)}/s)`,
     );
   } else {
     out.push('  (no traffic)');
+  }
+
+  const c = s.concurrency;
+  if (c !== null && s.sessions.count > 0) {
+    const law = c.littlesLaw;
+    out.push('', bold('Concurrency') + dim(' (sessions in flight, first to last request)'));
+    out.push(`  mean ${fmtNum(c.mean)}  peak ${fmtNum(c.peak)} at ${isoShort(c.peakAt)} ${s.span.timeZone}`);
+    out.push(
+      `  Little's law at the peak hour: ${fmtRate(law.arrivalRatePerSec)} sessions/s × ${formatDurationMs(law.meanDurationSec * 1000)} = ${fmtNum(law.predicted)} predicted, ` +
+        `${fmtNum(law.observed)} observed${law.ratio === null ? '' : ` (ratio ${law.ratio.toFixed(2)})`}`,
+    );
   }
 
   if (s.rejected.length > 0) {

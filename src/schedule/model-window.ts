@@ -11,6 +11,10 @@ import { RateCurve, type RateSegment } from './rate-curve.js';
  *   think times ÷ c (the synthesizer's caller applies that part).
  * - window: `peak` (the busiest hour observed, at its real rate), `HH:MM-HH:MM` of the average
  *   day, or `all` (the whole average day).
+ *
+ * HH:MM is a time of the model's day frame (`arrivals.timeZone`, chosen with `import --tz`): the
+ * hours of `sessionsPerHour` are that zone's, so `--window 18:00-20:00` on a model imported with
+ * `--tz America/New_York` plays New York's evening.
  */
 export interface WindowKnobs {
   scale: number;
@@ -54,7 +58,7 @@ export function planModelWindow(model: TrafficModel, knobs: WindowKnobs, stage =
     const durationMs = knobs.durationMs ?? HOUR_MS / speed;
     return {
       curve: new RateCurve([{ startMs: 0, endMs: durationMs, fromPerSec: ratePerSec, toPerSec: ratePerSec, stage }]),
-      description: `peak hour ${model.arrivals.peak.start} (${model.arrivals.peak.sessionsPerSec.toFixed(3)} sessions/s observed)`,
+      description: `peak hour ${model.arrivals.peak.localStart ?? model.arrivals.peak.start} (${model.arrivals.peak.sessionsPerSec.toFixed(3)} sessions/s observed)`,
       windowStartMinute: null,
     };
   }
@@ -77,7 +81,7 @@ export function planModelWindow(model: TrafficModel, knobs: WindowKnobs, stage =
   const hhmm = (m: number): string => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
   return {
     curve: new RateCurve(segments),
-    description: `average day ${hhmm(window.fromMinute)}-${hhmm(window.toMinute % 1440)}`,
+    description: `average day ${hhmm(window.fromMinute)}-${hhmm(window.toMinute % 1440)} ${model.arrivals.timeZone}`,
     windowStartMinute: window.fromMinute,
   };
 }

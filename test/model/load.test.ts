@@ -22,6 +22,19 @@ function validModel(options: Partial<ModelOptions> = {}): TrafficModel {
   return JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
 }
 
+/** Two days from Friday 00:00 UTC, a few sessions an hour. */
+function multiDayModel(): TrafficModel {
+  const b = new ModelBuilder(OPTIONS);
+  for (let h = 0; h < 48; h++) {
+    for (let i = 0; i < 3; i++) {
+      b.add(rec({ at: h * 3600 * SEC + i * 60 * SEC, path: `/api/products/${i}`, client: `10.1.${h}.${i}` }));
+      b.add(rec({ at: h * 3600 * SEC + i * 60 * SEC + 30 * SEC, method: 'POST', path: '/api/cart', client: `10.1.${h}.${i}` }));
+    }
+  }
+  b.add(rec({ at: 48 * 3600 * SEC - SEC, path: '/', client: '10.2.0.1' }));
+  return JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
+}
+
 function problemsOf(json: unknown): string[] {
   try {
     parseModel(json, 'model.json');
@@ -159,20 +172,50 @@ describe('parseModel', () => {
     ]);
   });
 
-  describe.each<[string, Partial<ModelOptions>]>([
-    ['static assets kept', {}],
-    ['static assets excluded', { excludeStatic: true }],
-  ])('agrees with schema/model.schema.json (%s)', (_name, options) => {
+  it('loads a model written before the per-minute, weekday and concurrency arrivals (they are optional)', () => {
+    const model = multiDayModel() as unknown as { arrivals: Record<string, unknown> };
+    for (const f of ['sessionsPerMinuteOfDay', 'requestsPerMinuteOfDay', 'sessionsPerWeekdayHour', 'requestsPerWeekdayHour', 'concurrency']) delete model.arrivals[f];
+    delete (model.arrivals.peak as Record<string, unknown>).localStart;
+    expect(problemsOf(model)).toEqual([]);
+  });
+
+  it('checks the new arrival fields: lengths, nulls only where allowed, Little’s law', () => {
+    const model = multiDayModel() as unknown as { arrivals: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(model.arrivals.sessionsPerWeekdayHour).toHaveLength(168);
+    expect(problemsOf(model)).toEqual([]);
+    model.arrivals.sessionsPerMinuteOfDay = model.arrivals.sessionsPerMinuteOfDay.slice(1);
+    model.arrivals.requestsPerMinuteOfDay[3] = null;
+    model.arrivals.requestsPerWeekdayHour[5] = -1;
+    model.arrivals.concurrency.littlesLaw.ratio = 'high';
+    delete model.arrivals.concurrency.peakAt;
+    expect(problemsOf(model)).toEqual([
+      'model.json: $.arrivals.sessionsPerMinuteOfDay: expected 1440 items, got 1439',
+      'model.json: $.arrivals.requestsPerMinuteOfDay[3]: expected a number, got null',
+      'model.json: $.arrivals.requestsPerWeekdayHour[5]: must be ≥ 0, got -1',
+      'model.json: $.arrivals.concurrency.peakAt: missing (expected a string)',
+      'model.json: $.arrivals.concurrency.littlesLaw.ratio: expected a number, got string',
+    ]);
+  });
+
+  for (const [name, make, kind] of [
+    ['a short log, static assets kept', () => validModel(), 'kept'],
+    ['a short log, static assets excluded', () => validModel({ excludeStatic: true }), 'excluded'],
+    ['a log of two days (weekday × hour, concurrency)', multiDayModel, 'days'],
+  ] as const) describe(`agrees with schema/model.schema.json (${name})`, () => {
     const schema = JSON.parse(readFileSync(new URL('../../schema/model.schema.json', import.meta.url), 'utf8')) as Schema;
-    const model = validModel(options);
+    const model = make();
     const fields: { keys: Key[]; schema: Schema; required: boolean }[] = [];
     schemaFields(schema, schema, model, [], fields);
 
     it('covers the whole model', () => {
       const paths = fields.map((f) => jsonPath(f.keys));
-      const expected = ['$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected', '$.arrivals.peak.sessionsPerMinute'];
-      expected.push('$.endpoints[0].query.a0.top', '$.endpoints[0].query.a0.distinct', '$.endpoints[0].queryOther.names', '$.provenance.userRoutes.matched');
-      expected.push(options.excludeStatic === true ? '$.provenance.excluded.static' : '$.endpoints[2].static');
+      const expected = ['$.arrivals.peak.sessionsPerMinute', '$.arrivals.peak.localStart', '$.arrivals.sessionsPerMinuteOfDay', '$.arrivals.concurrency.littlesLaw.ratio'];
+      if (kind === 'days') expected.push('$.arrivals.sessionsPerWeekdayHour', '$.arrivals.requestsPerWeekdayHour', '$.arrivals.concurrency.peakAt');
+      else {
+        expected.push('$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected');
+        expected.push('$.endpoints[0].query.a0.top', '$.endpoints[0].query.a0.distinct', '$.endpoints[0].queryOther.names', '$.provenance.userRoutes.matched');
+        expected.push(kind === 'excluded' ? '$.provenance.excluded.static' : '$.endpoints[2].static');
+      }
       for (const p of expected) expect(paths).toContain(p);
     });
 

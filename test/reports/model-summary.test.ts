@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../../src/model/builder.js';
-import { hourAxis, modelSummaryJson, renderModelSummary, sparkline, topFlows } from '../../src/reports/model-summary.js';
+import { briefSentences, hourAxis, modelSummaryJson, renderBrief, renderModelSummary, sparkline, topFlows } from '../../src/reports/model-summary.js';
 import type { LogRecord, TrafficModel } from '../../src/core/types.js';
 import { HOUR, OPTIONS, SEC, rec } from '../model/records.js';
+import { smallModel } from '../helpers/models.js';
 
 /** 40 sessions: / → /api/products/:id → (cart | exit), most of them at 20:00. */
 function model(): TrafficModel {
@@ -98,6 +99,80 @@ describe('helpers', () => {
   it('top flows are shares of sessions and add up to at most 1', () => {
     const flows = topFlows(model(), 100);
     expect(flows.reduce((s, f) => s + f.share, 0)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('briefSentences (inspect --brief)', () => {
+  it('says the span, the peak, the mix, the sessions and the entry of a small model', () => {
+    expect(briefSentences(smallModel())).toEqual([
+      'The log covers 1 day (2026-01-01 00:00 to 2026-01-02 00:00 UTC): 1,000 requests in 300 sessions.',
+      'Traffic peaks at 12:00 UTC at 2.0 requests/s (on Thursday 2026-01-01).',
+      '60% of requests are GET /a, 30% GET /b and 10% POST /c.',
+      'A session makes 3.0 requests over 8.8 s on average.',
+      '100% of sessions start at GET /a.',
+    ]);
+    expect(renderBrief(smallModel())).toBe(`${briefSentences(smallModel()).join(' ')}\n`);
+  });
+
+  it('adds the weekday pattern when whole weekdays are known, and the concurrency', () => {
+    const model = smallModel({ sessionsPerSec: 0.25 });
+    model.span = { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T23:59:59.000Z', days: 2 };
+    const cells = (perHour: Record<number, number>): (number | null)[] => Array.from({ length: 168 }, (_, i) => perHour[Math.floor(i / 24)] ?? null);
+    model.arrivals.requestsPerWeekdayHour = cells({ 3: 50, 4: 30 });
+    model.arrivals.sessionsPerWeekdayHour = cells({ 3: 20, 4: 10 });
+    model.arrivals.concurrency = { mean: 2.5, peak: 9, peakAt: '2026-01-01T12:07:00.000Z', littlesLaw: { arrivalRatePerSec: 0.25, meanDurationSec: 8.75, predicted: 2.188, observed: 2.4, ratio: 1.0969 } };
+    model.endpoints[2] = { ...(model.endpoints[2] as TrafficModel['endpoints'][number]), share: 0.004 };
+    expect(briefSentences(model)).toEqual([
+      'The log covers 2 days (2026-01-01 00:00 to 2026-01-02 23:59 UTC): 1,000 requests in 300 sessions.',
+      'Traffic peaks at 12:00 UTC at 0.5 requests/s (on Thursday 2026-01-01).',
+      '60% of requests are GET /a and 30% GET /b.',
+      'A session makes 3.0 requests over 8.8 s on average.',
+      '100% of sessions start at GET /a.',
+      'Of the 2 weekdays the log covers in full, Thursday is the busiest (1,200 requests a day) and Friday the quietest (720).',
+      'About 2.5 sessions are in flight on average, 9.0 at the busiest minute (12:07 UTC on 2026-01-01).',
+      "At the peak hour, Little's law predicts 2.2 in flight (0.25 sessions/s × 8.8 s); 2.4 were observed.",
+    ]);
+  });
+
+  it('speaks the model’s time zone and leaves out weekdays it has not seen whole', () => {
+    const model = smallModel();
+    model.arrivals.timeZone = 'America/New_York';
+    model.arrivals.peak.localStart = '2026-01-01T07:00:00.000-05:00';
+    model.arrivals.peak.hourOfDay = 7;
+    model.arrivals.requestsPerWeekdayHour = Array.from({ length: 168 }, (_, i) => (i >= 72 && i < 96 ? 40 : i === 100 ? 3 : null));
+    const sentences = briefSentences(model);
+    expect(sentences[0]).toBe('The log covers 1 day (2025-12-31 19:00 to 2026-01-01 19:00 America/New_York): 1,000 requests in 300 sessions.');
+    expect(sentences[1]).toBe('Traffic peaks at 07:00 America/New_York at 2.0 requests/s (on Thursday 2026-01-01).');
+    expect(sentences.some((x) => x.includes('weekdays'))).toBe(false);
+  });
+
+  it('says so when the model is empty', () => {
+    expect(briefSentences(new ModelBuilder(OPTIONS).finish())).toEqual(['The log has no requests.']);
+  });
+});
+
+describe('weekday pattern and concurrency in inspect', () => {
+  it('shows a row per weekday seen and the concurrency with Little’s law', () => {
+    const b = new ModelBuilder(OPTIONS);
+    // Friday and Saturday from 00:00 (T0 is a Friday): a session of two requests 30 s apart every 10 minutes, more on Saturday.
+    for (let m = 0; m < 2 * 24 * 60; m += 10) {
+      const n = m >= 24 * 60 ? 2 : 1;
+      for (let k = 0; k < n; k++) {
+        b.add(rec({ at: m * 60 * SEC + k * SEC, client: `10.3.${m}.${k}` }));
+        b.add(rec({ at: m * 60 * SEC + k * SEC + 30 * SEC, client: `10.3.${m}.${k}` }));
+      }
+    }
+    b.add(rec({ at: 48 * HOUR - SEC, client: '10.4.0.1' }));
+    const m = b.finish();
+    const s = modelSummaryJson(m);
+    expect(s.weekdays?.map((d) => d.requestsPerDay)).toEqual([null, null, null, null, 288, 577, null]);
+    expect(s.concurrency?.littlesLaw.meanDurationSec).toBeCloseTo(30, 0);
+    const text = renderModelSummary(m);
+    expect(text).toContain('Weekly shape');
+    expect(text).toMatch(/\n {2}Fri [▁-█]{24} {2}288 requests\/day\n {2}Sat [▁-█]{24} {2}577 requests\/day\n/);
+    expect(text).not.toContain('  Mon ');
+    expect(text).toContain('Concurrency');
+    expect(text).toMatch(/Little's law at the peak hour: 0\.\d+ sessions\/s × 29\.9s = [\d.]+ predicted, [\d.]+ observed \(ratio [\d.]+\)/);
   });
 });
 

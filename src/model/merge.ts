@@ -1,0 +1,637 @@
+/**
+ * `tidemark import --merge`: one model from the models of several days or several sources.
+ * Pure: models in, a model out. What is exact and what is approximated:
+ *
+ * - Counts are summed, exactly: totals, endpoint counts and status classes, session counts,
+ *   rejected lines by reason. Shares are recomputed from the summed counts, as the builder does.
+ * - Endpoints are matched by key (`METHOD /template`). A literal path of one model that the other
+ *   folded into a `:param` stays its own endpoint. The endpoint cap is applied again (the largest
+ *   of the inputs' caps, or `maxEndpoints`): the smallest endpoints go into `METHOD /:other`.
+ * - Entry and transition tables hold probabilities; their counts are recovered as
+ *   `sessions.count × entry share` and `endpoint count × transition probability` (every request
+ *   to an endpoint leaves it exactly once: to the session's next request or to the exit), rounded
+ *   to whole numbers. With probabilities written to 6 places this is exact below 500,000 sessions
+ *   (requests of the endpoint), and within 1 count in a million beyond.
+ * - Distributions (session length, duration, think time) are mixed by count: the merged CDF is
+ *   Σ countᵢ·Fᵢ / Σ countᵢ, each Fᵢ the piecewise-linear CDF through its 101 quantiles, and the
+ *   merged quantiles are that mixture's inverse. count, mean, min and max are exact; a quantile
+ *   is within about one percentile point (of rank) of what one import of all the logs gives.
+ *   One input with data: copied as is. Endpoint latencies and sizes keep only p50/p90/p99 (and
+ *   mean for sizes), so their mixture assumes a CDF linear from 0 up to p50, through the stored
+ *   points, and extrapolated by the last slope up to the max: an approximation, weighted by the
+ *   endpoint's request count.
+ * - Value pools (path and query parameters) are interleaved, most requests first, without
+ *   duplicates, as long as the longest of them.
+ * - Arrivals: the per-slot counts are recovered from each model's averages × its exposure (see
+ *   arrivals.ts), summed, and divided by the exposure of the merged spans. Spans that overlap or
+ *   are less than a day apart count as one (so two sources of the same day, or consecutive days,
+ *   give exactly what one import of all their logs gives); a gap of a day or more counts as not
+ *   observed, where one import of the concatenated logs would count it as a quiet time. Recovery
+ *   is exact while a model spans fewer than 1,000 days (the averages have 3 decimals; per-minute
+ *   ones 4).
+ *   Weekday × hour counts of a model that spans less than 24 hours (and so has none) come from its
+ *   per-minute counts, each minute of its day falling on one date.
+ * - The peak: the busiest of the inputs' peak hours; when several inputs have their peak in the
+ *   same clock hour (sources of the same day), their counts are added. Not exact when sources
+ *   overlap in time and peak at different hours (the sum of an hour that was no input's peak is
+ *   not known).
+ * - Concurrency: the mean is the session-seconds of all inputs over the merged (joined) spans; the peak
+ *   minute the busiest of the inputs' (added when at the same minute); Little's law at the merged
+ *   peak hour, with the observed concurrency of the input(s) whose peak it is.
+ * - Provenance: sources concatenated; options kept when all inputs agree, else the list of their
+ *   values; `mergedModels` says how many were merged.
+ *
+ * Models in different time zones (`--tz`), with different session identities or timeouts, or of
+ * different schema versions are not merged: the error lists every difference.
+ */
+import { InputError } from '../core/errors.js';
+import type { Distribution, ModelArrivals, ModelConcurrency, ModelEndpoint, PeakWindow, StatusClass, TrafficModel } from '../core/types.js';
+import {
+  MINUTES_PER_DAY,
+  PER_HOUR_DECIMALS,
+  PER_MINUTE_DECIMALS,
+  WEEKDAY_HOURS,
+  averages,
+  exposure,
+  hasWeekdays,
+  hourlyShares,
+  isBusier,
+  joinSpans,
+  weekdayAverages,
+  type Exposure,
+} from './arrivals.js';
+import { QUANTILE_POINTS, round, toShares } from './distribution.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, localIso, mod, sameZone, weekdayOfLocalHour, zoneFrame, type ZoneFrame } from './time-zone.js';
+
+export interface NamedModel {
+  /** The file it came from, for messages. */
+  name: string;
+  model: TrafficModel;
+}
+
+export interface MergeOptions {
+  tidemarkVersion: string;
+  /** The cap to apply again; default: the largest of the inputs' `provenance.options.maxEndpoints` (200). */
+  maxEndpoints?: number | undefined;
+}
+
+const EXIT = '$exit';
+const OTHER_TEMPLATE = '/:other';
+const OTHER_POOL_SIZE = 50;
+const MAX_EXAMPLES = 5;
+const STATUS_ORDER: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
+
+export function mergeModels(inputs: readonly NamedModel[], options: MergeOptions): TrafficModel {
+  if (inputs.length === 0) throw new InputError('nothing to merge', { hint: 'give the model files to merge: tidemark import --merge a.json b.json -o merged.json' });
+  checkCompatible(inputs);
+  const models = inputs.map((i) => i.model);
+  const first = models[0] as TrafficModel;
+  const frame = zoneFrame(first.arrivals.timeZone);
+  const maxEndpoints = options.maxEndpoints ?? Math.max(...models.map((m) => (typeof m.provenance.options.maxEndpoints === 'number' ? m.provenance.options.maxEndpoints : 200)));
+  if (!(Number.isInteger(maxEndpoints) && maxEndpoints > 0)) {
+    throw new InputError(`--max-endpoints ${maxEndpoints}: expected a positive integer`, { hint: 'e.g. --max-endpoints 200' });
+  }
+
+  const totalRequests = sum(models.map((m) => m.totals.requests));
+  const { endpoints, renamed } = mergeEndpoints(models, maxEndpoints, totalRequests);
+  const remap = (key: string): string => (key === EXIT ? EXIT : (renamed.get(key) ?? key));
+  const sessionCount = sum(models.map((m) => m.sessions.count));
+
+  const entryCounts = new Map<string, number>();
+  const transitionCounts = new Map<string, Map<string, number>>();
+  for (const m of models) {
+    for (const [key, share] of Object.entries(m.sessions.entry)) add(entryCounts, remap(key), Math.round(m.sessions.count * share));
+    const countOf = new Map(m.endpoints.map((e) => [e.key, e.count]));
+    for (const [from, row] of Object.entries(m.sessions.transitions)) {
+      const rowTotal = countOf.get(from) ?? 0;
+      const into = remap(from);
+      let out = transitionCounts.get(into);
+      if (out === undefined) transitionCounts.set(into, (out = new Map()));
+      for (const [to, p] of Object.entries(row)) add(out, remap(to), Math.round(rowTotal * p));
+    }
+  }
+  const transitions: Record<string, Record<string, number>> = {};
+  for (const from of [...transitionCounts.keys()].sort(compare)) {
+    const row = transitionCounts.get(from) as Map<string, number>;
+    const shares = toShares([...row.keys()].sort(compare).map((to) => [to, row.get(to) as number]));
+    if (Object.keys(shares).length > 0) transitions[from] = shares;
+  }
+
+  const spans = models.filter((m) => m.totals.requests > 0).map((m): [number, number] => [Date.parse(m.span.start), Date.parse(m.span.end)]);
+  const startMs = spans.length > 0 ? Math.min(...spans.map((s) => s[0])) : 0;
+  const endMs = spans.length > 0 ? Math.max(...spans.map((s) => s[1])) : 0;
+
+  return {
+    schemaVersion: 1,
+    span: { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString(), days: round((endMs - startMs) / DAY_MS, 4) },
+    totals: {
+      requests: totalRequests,
+      rejected: sum(models.map((m) => m.totals.rejected)),
+      lines: sum(models.map((m) => m.totals.lines)),
+    },
+    endpoints,
+    sessions: {
+      count: sessionCount,
+      key: first.sessions.key,
+      timeoutSec: first.sessions.timeoutSec,
+      length: mixDistributions(models.map((m) => m.sessions.length), 2),
+      durationSec: mixDistributions(models.map((m) => m.sessions.durationSec), 3),
+      thinkTimeMs: mixDistributions(models.map((m) => m.sessions.thinkTimeMs), 1),
+      entry: toShares([...entryCounts.keys()].sort(compare).map((k) => [k, entryCounts.get(k) as number])),
+      transitions,
+    },
+    arrivals: mergeArrivals(models, frame, spans, sessionCount),
+    provenance: {
+      tidemarkVersion: options.tidemarkVersion,
+      sources: models.flatMap((m) => m.provenance.sources.map((s) => ({ ...s }))),
+      rejected: mergeRejected(models),
+      options: { ...mergeOptions(models), maxEndpoints, timeZone: frame.name, mergedModels: models.length },
+    },
+  };
+}
+
+function checkCompatible(inputs: readonly NamedModel[]): void {
+  const problems: string[] = [];
+  const [head, ...rest] = inputs as [NamedModel, ...NamedModel[]];
+  const describe = (i: NamedModel, what: string): string => `${i.name}: ${what}`;
+  for (const other of rest) {
+    const a = head.model;
+    const b = other.model;
+    if (a.schemaVersion !== b.schemaVersion) problems.push(describe(other, `schemaVersion ${String(b.schemaVersion)}, but ${head.name} has ${String(a.schemaVersion)}`));
+    if (!sameZone(a.arrivals.timeZone, b.arrivals.timeZone)) problems.push(describe(other, `time zone ${b.arrivals.timeZone}, but ${head.name} has ${a.arrivals.timeZone}`));
+    if (a.sessions.key !== b.sessions.key) problems.push(describe(other, `session identity ${b.sessions.key}, but ${head.name} has ${a.sessions.key}`));
+    if (a.sessions.timeoutSec !== b.sessions.timeoutSec) problems.push(describe(other, `session timeout ${b.sessions.timeoutSec}s, but ${head.name} has ${a.sessions.timeoutSec}s`));
+  }
+  if (problems.length > 0) {
+    throw new InputError(`cannot merge models built differently (${problems.length} difference${problems.length === 1 ? '' : 's'})`, {
+      problems,
+      hint: 'import the logs again with the same --tz, --session-timeout and session key (or import them together: tidemark import a.log b.log)',
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints.
+
+interface EndpointAcc {
+  key: string;
+  method: string;
+  template: string;
+  count: number;
+  status: Partial<Record<StatusClass, number>>;
+  latency: { weight: number; value: NonNullable<ModelEndpoint['latencyMs']> }[];
+  bytes: { weight: number; value: NonNullable<ModelEndpoint['bytes']> }[];
+  /** Pools by parameter name, each with the request count of the endpoint it came from. */
+  params: Map<string, { weight: number; values: string[] }[]>;
+}
+
+/** The merged endpoints, and the keys that went into a `/:other` bucket → the bucket's key. */
+function mergeEndpoints(models: readonly TrafficModel[], maxEndpoints: number, totalRequests: number): { endpoints: ModelEndpoint[]; renamed: Map<string, string> } {
+  const byKey = new Map<string, EndpointAcc>();
+  for (const m of models) {
+    for (const e of m.endpoints) {
+      let acc = byKey.get(e.key);
+      if (acc === undefined) byKey.set(e.key, (acc = { key: e.key, method: e.method, template: e.template, count: 0, status: {}, latency: [], bytes: [], params: new Map() }));
+      absorb(acc, e);
+    }
+  }
+  // The cap, as the builder applies it: real routes by count, then one `/:other` bucket per method.
+  const rows = [...byKey.values()].filter((a) => a.template !== OTHER_TEMPLATE).sort((a, b) => b.count - a.count || compare(a.key, b.key));
+  const existingBuckets = [...byKey.values()].filter((a) => a.template === OTHER_TEMPLATE);
+  let keep = Math.min(rows.length, maxEndpoints);
+  for (;;) {
+    const bucketMethods = new Set([...rows.slice(keep).map((r) => r.method), ...existingBuckets.map((b) => b.method)]);
+    if (keep + bucketMethods.size <= maxEndpoints || keep === 0) break;
+    keep--;
+  }
+  const renamed = new Map<string, string>();
+  const buckets = new Map<string, EndpointAcc>();
+  const bucketFor = (method: string): EndpointAcc => {
+    const key = `${method} ${OTHER_TEMPLATE}`;
+    let b = buckets.get(key);
+    if (b === undefined) buckets.set(key, (b = { key, method, template: OTHER_TEMPLATE, count: 0, status: {}, latency: [], bytes: [], params: new Map() }));
+    return b;
+  };
+  for (const b of existingBuckets) {
+    const into = bucketFor(b.method);
+    mergeAcc(into, b);
+  }
+  for (const r of rows.slice(keep)) {
+    const into = bucketFor(r.method);
+    // The bucket keeps example paths (`:other`), not the folded endpoints' parameter pools.
+    const example = concretePath(r);
+    mergeAcc(into, { ...r, params: new Map(example === null ? [] : [[':other', [{ weight: r.count, values: [example] }]]]) });
+    renamed.set(r.key, into.key);
+  }
+  const endpoints = [...rows.slice(0, keep), ...buckets.values()].map((a) => finishEndpoint(a, totalRequests));
+  endpoints.sort((a, b) => b.count - a.count || compare(a.key, b.key));
+  return { endpoints, renamed };
+}
+
+function absorb(acc: EndpointAcc, e: ModelEndpoint): void {
+  acc.count += e.count;
+  for (const cls of STATUS_ORDER) {
+    const n = e.statusClasses[cls];
+    if (n !== undefined) acc.status[cls] = (acc.status[cls] ?? 0) + n;
+  }
+  if (e.latencyMs !== undefined) acc.latency.push({ weight: e.count, value: e.latencyMs });
+  if (e.bytes !== undefined) acc.bytes.push({ weight: e.count, value: e.bytes });
+  for (const [name, values] of Object.entries(e.params ?? {})) {
+    let pools = acc.params.get(name);
+    if (pools === undefined) acc.params.set(name, (pools = []));
+    pools.push({ weight: e.count, values });
+  }
+}
+
+function mergeAcc(into: EndpointAcc, from: EndpointAcc): void {
+  into.count += from.count;
+  for (const cls of STATUS_ORDER) {
+    const n = from.status[cls];
+    if (n !== undefined) into.status[cls] = (into.status[cls] ?? 0) + n;
+  }
+  into.latency.push(...from.latency);
+  into.bytes.push(...from.bytes);
+  for (const [name, pools] of from.params) {
+    let mine = into.params.get(name);
+    if (mine === undefined) into.params.set(name, (mine = []));
+    mine.push(...pools);
+  }
+}
+
+function finishEndpoint(a: EndpointAcc, totalRequests: number): ModelEndpoint {
+  const statusClasses: Partial<Record<StatusClass, number>> = {};
+  for (const cls of STATUS_ORDER) if (a.status[cls] !== undefined) statusClasses[cls] = a.status[cls];
+  const out: ModelEndpoint = {
+    key: a.key,
+    method: a.method,
+    template: a.template,
+    count: a.count,
+    share: totalRequests > 0 ? round(a.count / totalRequests, 6) : 0,
+    statusClasses,
+  };
+  const latency = mixLatency(a.latency);
+  if (latency !== undefined) out.latencyMs = latency;
+  const bytes = mixBytes(a.bytes);
+  if (bytes !== undefined) out.bytes = bytes;
+  if (a.params.size > 0) {
+    const params: Record<string, string[]> = {};
+    for (const [name, pools] of a.params) params[name] = interleave(pools, name === ':other' ? OTHER_POOL_SIZE : Math.max(...pools.map((p) => p.values.length)));
+    out.params = params;
+  }
+  return out;
+}
+
+/** Values of several pools, the pool of most requests first, taking one of each in turn. */
+function interleave(pools: { weight: number; values: string[] }[], cap: number): string[] {
+  const ordered = [...pools].sort((a, b) => b.weight - a.weight);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const longest = Math.max(0, ...ordered.map((p) => p.values.length));
+  for (let i = 0; i < longest && out.length < cap; i++) {
+    for (const p of ordered) {
+      const v = p.values[i];
+      if (v === undefined || seen.has(v) || out.length >= cap) continue;
+      seen.add(v);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** One real-looking path of an endpoint (each parameter its first pooled value), or null. */
+function concretePath(a: EndpointAcc): string | null {
+  let ok = true;
+  const path = a.template.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (match) => {
+    const value = a.params.get(match)?.find((p) => p.values.length > 0)?.values[0];
+    if (value === undefined) {
+      ok = false;
+      return match;
+    }
+    return encodeURIComponent(value);
+  });
+  return ok ? path : null;
+}
+
+function mixLatency(parts: { weight: number; value: NonNullable<ModelEndpoint['latencyMs']> }[]): ModelEndpoint['latencyMs'] {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return { ...(parts[0] as (typeof parts)[0]).value };
+  const cdfs = parts.map(({ weight, value: { p50, p90, p99 } }) => ({
+    weight,
+    values: [0, p50, p90, p99, p99 + (p99 - p90) / 9],
+    probs: [0, 0.5, 0.9, 0.99, 1],
+  }));
+  return { p50: round(mixQuantile(cdfs, 0.5), 1), p90: round(mixQuantile(cdfs, 0.9), 1), p99: round(mixQuantile(cdfs, 0.99), 1) };
+}
+
+function mixBytes(parts: { weight: number; value: NonNullable<ModelEndpoint['bytes']> }[]): ModelEndpoint['bytes'] {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return { ...(parts[0] as (typeof parts)[0]).value };
+  const cdfs = parts.map(({ weight, value: { p50, p99 } }) => ({ weight, values: [0, p50, p99, p99 + (p99 - p50) / 49], probs: [0, 0.5, 0.99, 1] }));
+  const total = sum(parts.map((p) => p.weight));
+  const mean = total > 0 ? sum(parts.map((p) => p.weight * p.value.mean)) / total : 0;
+  return { mean: round(mean, 1), p50: round(mixQuantile(cdfs, 0.5), 0), p99: round(mixQuantile(cdfs, 0.99), 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distributions: mixtures of piecewise-linear CDFs.
+
+interface Cdf {
+  weight: number;
+  /** Not decreasing. */
+  values: number[];
+  /** Increasing from 0 to 1, one per value. */
+  probs: number[];
+}
+
+/** The count-weighted mixture of distributions (see the comment at the top), rounded to `decimals`. */
+export function mixDistributions(parts: readonly Distribution[], decimals: number): Distribution {
+  const live = parts.filter((d) => d.count > 0 && d.quantiles.length >= 2);
+  if (live.length === 1) return { ...(live[0] as Distribution), quantiles: [...(live[0] as Distribution).quantiles] };
+  const count = sum(live.map((d) => d.count));
+  if (live.length === 0 || count === 0) {
+    return { count: 0, mean: 0, min: 0, max: 0, p50: 0, p90: 0, p95: 0, p99: 0, quantiles: new Array<number>(QUANTILE_POINTS).fill(0) };
+  }
+  const cdfs: Cdf[] = live.map((d) => ({ weight: d.count, values: d.quantiles, probs: d.quantiles.map((_, k) => k / (d.quantiles.length - 1)) }));
+  const q = (p: number): number => round(mixQuantile(cdfs, p), decimals);
+  const quantiles: number[] = [];
+  for (let k = 0; k < QUANTILE_POINTS; k++) quantiles.push(q(k / (QUANTILE_POINTS - 1)));
+  for (let k = 1; k < quantiles.length; k++) if ((quantiles[k] as number) < (quantiles[k - 1] as number)) quantiles[k] = quantiles[k - 1] as number;
+  return {
+    count,
+    mean: round(sum(live.map((d) => d.count * d.mean)) / count, decimals),
+    min: round(Math.min(...live.map((d) => d.min)), decimals),
+    max: round(Math.max(...live.map((d) => d.max)), decimals),
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    quantiles,
+  };
+}
+
+/** The smallest x at which the mixture's CDF reaches p. */
+function mixQuantile(cdfs: readonly Cdf[], p: number): number {
+  const knots = [...new Set(cdfs.flatMap((c) => c.values))].sort((a, b) => a - b);
+  const total = sum(cdfs.map((c) => c.weight));
+  const at = (x: number, left: boolean): number => sum(cdfs.map((c) => c.weight * cdfAt(c, x, left))) / total;
+  if (p <= 0) return knots[0] as number;
+  let j = 0;
+  while (j < knots.length - 1 && at(knots[j] as number, false) < p) j++;
+  const u = knots[j] as number;
+  if (j === 0) return u;
+  const before = knots[j - 1] as number;
+  const fBefore = at(before, false);
+  const fLeft = at(u, true);
+  if (p > fLeft || fLeft <= fBefore) return u;
+  return before + ((p - fBefore) / (fLeft - fBefore)) * (u - before);
+}
+
+/** F(x) (right-continuous) or, with `left`, its limit from the left. */
+function cdfAt(c: Cdf, x: number, left: boolean): number {
+  const { values, probs } = c;
+  const n = values.length;
+  if (left ? x <= (values[0] as number) : x < (values[0] as number)) return 0;
+  if (left ? x > (values[n - 1] as number) : x >= (values[n - 1] as number)) return 1;
+  // left: first k with values[k] ≥ x; right: last k with values[k] ≤ x.
+  let lo = 0;
+  let hi = n - 1;
+  if (left) {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((values[mid] as number) >= x) hi = mid;
+      else lo = mid + 1;
+    }
+    if (values[lo] === x) return probs[lo] as number;
+    return interpolate(values, probs, lo - 1, x);
+  }
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((values[mid] as number) <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  if (values[lo] === x) return probs[lo] as number;
+  return interpolate(values, probs, lo, x);
+}
+
+function interpolate(values: number[], probs: number[], k: number, x: number): number {
+  const x0 = values[k] as number;
+  const x1 = values[k + 1] as number;
+  const p0 = probs[k] as number;
+  const p1 = probs[k + 1] as number;
+  return x1 > x0 ? p0 + ((x - x0) / (x1 - x0)) * (p1 - p0) : p1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrivals.
+
+interface SlotCounts {
+  sessionsByHour: number[];
+  requestsByHour: number[];
+  sessionsByMinute: number[] | null;
+  requestsByMinute: number[] | null;
+  sessionsByWeekdayHour: number[] | null;
+  requestsByWeekdayHour: number[] | null;
+}
+
+function mergeArrivals(models: readonly TrafficModel[], frame: ZoneFrame, spans: [number, number][], sessionCount: number): ModelArrivals {
+  const live = models.filter((m) => m.totals.requests > 0);
+  const counts = live.map((m) => slotCounts(m, frame));
+  const addUp = (pick: (c: SlotCounts) => number[] | null, length: number): number[] | null => {
+    const out = new Array<number>(length).fill(0);
+    for (const c of counts) {
+      const values = pick(c);
+      if (values === null) return null;
+      values.forEach((v, i) => (out[i] = (out[i] as number) + v));
+    }
+    return out;
+  };
+  const exp = exposure(spans, frame);
+  const sessionsByHour = addUp((c) => c.sessionsByHour, 24) as number[];
+  const requestsByHour = addUp((c) => c.requestsByHour, 24) as number[];
+  const sessionsByMinute = addUp((c) => c.sessionsByMinute, MINUTES_PER_DAY);
+  const requestsByMinute = addUp((c) => c.requestsByMinute, MINUTES_PER_DAY);
+  const sessionsByWeek = addUp((c) => c.sessionsByWeekdayHour, WEEKDAY_HOURS);
+  const requestsByWeek = addUp((c) => c.requestsByWeekdayHour, WEEKDAY_HOURS);
+  const startMs = spans.length > 0 ? Math.min(...spans.map((s) => s[0])) : 0;
+  const endMs = spans.length > 0 ? Math.max(...spans.map((s) => s[1])) : 0;
+  const weekly = spans.length > 0 && hasWeekdays(startMs, endMs, exp) && sessionsByWeek !== null && requestsByWeek !== null;
+  const peak = mergePeak(live.map((m) => m.arrivals.peak), frame);
+  const concurrency = live.length > 0 && live.every((m) => m.arrivals.concurrency !== undefined) ? mergeConcurrency(live, peak, spans, sessionCount, frame) : undefined;
+  return {
+    hourly: hourlyShares(sessionsByHour),
+    sessionsPerHour: averages(sessionsByHour, exp.hours, PER_HOUR_DECIMALS),
+    requestsPerHour: averages(requestsByHour, exp.hours, PER_HOUR_DECIMALS),
+    peak,
+    timeZone: frame.name,
+    ...(sessionsByMinute !== null && requestsByMinute !== null
+      ? { sessionsPerMinuteOfDay: averages(sessionsByMinute, exp.minutes, PER_MINUTE_DECIMALS), requestsPerMinuteOfDay: averages(requestsByMinute, exp.minutes, PER_MINUTE_DECIMALS) }
+      : {}),
+    ...(weekly ? { sessionsPerWeekdayHour: weekdayAverages(sessionsByWeek, exp.weekdayHours), requestsPerWeekdayHour: weekdayAverages(requestsByWeek, exp.weekdayHours) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+/** A model's counts per slot: its averages × its exposure, rounded to whole numbers. */
+function slotCounts(m: TrafficModel, frame: ZoneFrame): SlotCounts {
+  const a = m.arrivals;
+  const firstMs = Date.parse(m.span.start);
+  const lastMs = Date.parse(m.span.end);
+  const exp: Exposure = exposure([[firstMs, lastMs]], frame);
+  const back = (avg: readonly (number | null)[] | undefined, e: readonly number[]): number[] | null =>
+    avg === undefined ? null : avg.map((v, i) => (v === null ? 0 : Math.round(v * (e[i] as number))));
+  const sessionsByMinute = back(a.sessionsPerMinuteOfDay, exp.minutes);
+  const requestsByMinute = back(a.requestsPerMinuteOfDay, exp.minutes);
+  const fromMinutes = (byMinute: number[] | null): number[] | null => (byMinute !== null && lastMs - firstMs < DAY_MS ? weekdayHoursOfOneDay(byMinute, firstMs, frame) : null);
+  return {
+    sessionsByHour: back(a.sessionsPerHour, exp.hours) as number[],
+    requestsByHour: back(a.requestsPerHour, exp.hours) as number[],
+    sessionsByMinute,
+    requestsByMinute,
+    sessionsByWeekdayHour: back(a.sessionsPerWeekdayHour, exp.weekdayHours) ?? fromMinutes(sessionsByMinute),
+    requestsByWeekdayHour: back(a.requestsPerWeekdayHour, exp.weekdayHours) ?? fromMinutes(requestsByMinute),
+  };
+}
+
+/**
+ * Weekday × hour counts of a span shorter than a day from its per-minute counts: each minute of
+ * the day occurs on one date of such a span (twice on the same date when clocks go back).
+ */
+function weekdayHoursOfOneDay(byMinute: number[], firstMs: number, frame: ZoneFrame): number[] {
+  const out = new Array<number>(WEEKDAY_HOURS).fill(0);
+  const firstLocalMinute = Math.floor((firstMs + frame.offsetSpan(firstMs).offsetMs) / MINUTE_MS);
+  byMinute.forEach((count, m) => {
+    if (count === 0) return;
+    const localMinute = firstLocalMinute + mod(m - firstLocalMinute, MINUTES_PER_DAY);
+    const cell = weekdayOfLocalHour(Math.floor(localMinute / 60)) * 24 + Math.floor(m / 60);
+    out[cell] = (out[cell] as number) + count;
+  });
+  return out;
+}
+
+function mergePeak(peaks: PeakWindow[], frame: ZoneFrame): PeakWindow {
+  const byStart = new Map<string, PeakWindow>();
+  for (const p of peaks) {
+    if (p.sessions === 0 && p.requests === 0) continue;
+    const key = new Date(Date.parse(p.start)).toISOString();
+    const seen = byStart.get(key);
+    if (seen === undefined) {
+      byStart.set(key, { ...p, sessionsPerMinute: [...p.sessionsPerMinute] });
+      continue;
+    }
+    seen.sessions += p.sessions;
+    seen.requests += p.requests;
+    seen.sessionsPerMinute = seen.sessionsPerMinute.map((v, i) => v + (p.sessionsPerMinute[i] ?? 0));
+  }
+  let best: PeakWindow | null = null;
+  for (const key of [...byStart.keys()].sort(compare)) {
+    const p = byStart.get(key) as PeakWindow;
+    if (isBusier(p, best)) best = p;
+  }
+  if (best === null) {
+    return { start: new Date(0).toISOString(), end: new Date(HOUR_MS).toISOString(), localStart: localIso(0, frame), hourOfDay: 0, sessions: 0, requests: 0, sessionsPerSec: 0, requestsPerSec: 0, sessionsPerMinute: new Array<number>(60).fill(0) };
+  }
+  const startMs = Date.parse(best.start);
+  return {
+    start: new Date(startMs).toISOString(),
+    end: new Date(startMs + HOUR_MS).toISOString(),
+    localStart: localIso(startMs, frame),
+    hourOfDay: best.hourOfDay,
+    sessions: best.sessions,
+    requests: best.requests,
+    sessionsPerSec: round(best.sessions / 3600, 6),
+    requestsPerSec: round(best.requests / 3600, 6),
+    sessionsPerMinute: best.sessionsPerMinute,
+  };
+}
+
+function mergeConcurrency(models: readonly TrafficModel[], peak: PeakWindow, spans: [number, number][], sessionCount: number, frame: ZoneFrame): ModelConcurrency {
+  const list = models.map((m) => ({ m, c: m.arrivals.concurrency as ModelConcurrency }));
+  // Session-seconds in flight of each model: its mean × its span.
+  const sessionSec = sum(list.map(({ m, c }) => (c.mean * (Date.parse(m.span.end) - Date.parse(m.span.start))) / 1000));
+  let observedSec = 0;
+  for (const [a, b] of joinSpans(spans)) observedSec += (b - a) / 1000;
+  const byMinute = new Map<number, number>();
+  for (const { c } of list) {
+    if (!(c.peak > 0)) continue;
+    const at = Date.parse(c.peakAt);
+    byMinute.set(at, (byMinute.get(at) ?? 0) + c.peak);
+  }
+  let peakAt = Number.NaN;
+  let peakValue = 0;
+  for (const at of [...byMinute.keys()].sort((x, y) => x - y)) {
+    const v = byMinute.get(at) as number;
+    if (v > peakValue) {
+      peakValue = v;
+      peakAt = at;
+    }
+  }
+  const weightedDuration = sum(list.map(({ m, c }) => m.sessions.count * c.littlesLaw.meanDurationSec));
+  const meanDurationSec = sessionCount > 0 ? weightedDuration / sessionCount : 0;
+  const arrivalRatePerSec = peak.sessions / 3600;
+  const peakStart = Date.parse(peak.start);
+  const observed = sum(list.filter(({ m }) => m.arrivals.peak.sessions + m.arrivals.peak.requests > 0 && Date.parse(m.arrivals.peak.start) === peakStart).map(({ c }) => c.littlesLaw.observed));
+  const predicted = arrivalRatePerSec * meanDurationSec;
+  return {
+    mean: observedSec > 0 ? round(sessionSec / observedSec, 3) : 0,
+    peak: round(peakValue, 3),
+    peakAt: localIso(Number.isNaN(peakAt) ? (spans[0]?.[0] ?? 0) : peakAt, frame),
+    littlesLaw: {
+      arrivalRatePerSec: round(arrivalRatePerSec, 6),
+      meanDurationSec: round(meanDurationSec, 3),
+      predicted: round(predicted, 3),
+      observed: round(observed, 3),
+      ratio: predicted > 0 ? round(observed / predicted, 4) : null,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provenance.
+
+function mergeRejected(models: readonly TrafficModel[]): Record<string, { count: number; examples: string[] }> {
+  const out = new Map<string, { count: number; examples: string[] }>();
+  for (const m of models) {
+    for (const [reason, r] of Object.entries(m.provenance.rejected)) {
+      let o = out.get(reason);
+      if (o === undefined) out.set(reason, (o = { count: 0, examples: [] }));
+      o.count += r.count;
+      for (const e of r.examples) if (o.examples.length < MAX_EXAMPLES) o.examples.push(e);
+    }
+  }
+  return Object.fromEntries([...out.keys()].sort(compare).map((k) => [k, out.get(k) as { count: number; examples: string[] }]));
+}
+
+/** Options all inputs agree on keep their value; the others become the list of the values seen. */
+function mergeOptions(models: readonly TrafficModel[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const names: string[] = [];
+  for (const m of models) for (const name of Object.keys(m.provenance.options)) if (!names.includes(name)) names.push(name);
+  for (const name of names) {
+    const values: unknown[] = [];
+    const seen = new Set<string>();
+    for (const m of models) {
+      const v = m.provenance.options[name];
+      const text = JSON.stringify(v ?? null);
+      if (!seen.has(text)) {
+        seen.add(text);
+        values.push(v ?? null);
+      }
+    }
+    out[name] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+function sum(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
