@@ -17,7 +17,7 @@ export const parseCommand: Command = {
       { name: 'format', short: 'f', type: 'string', arg: 'NAME', description: 'skip detection and use this format' },
       { name: 'log-format', type: 'string', arg: 'STR', description: 'an nginx log_format or Apache LogFormat string' },
       { name: 'map', type: 'list', arg: 'F=PATH', description: 'for JSON lines and event exports: our field (time, method, path, url, status, bytes, client, userAgent, ...) from a JSON path or column; repeatable' },
-
+      { name: 'log-tz', type: 'string', arg: 'ZONE', description: 'the zone of log timestamps written without an offset (IANA name or +05:30)', default: 'UTC' },
       { name: 's3-endpoint', type: 'string', arg: 'URL', description: 'an S3-compatible store for s3:// inputs, path-style (default: AWS_ENDPOINT_URL_S3, else AWS)' },
     ],
   },
@@ -28,6 +28,7 @@ export const parseCommand: Command = {
         format: args.options.format as string | undefined,
         logFormat: args.options['log-format'] as string | undefined,
         map: parseMapOption(args.options.map as string[] | undefined),
+        timeZone: args.options['log-tz'] as string | undefined,
         s3Endpoint: args.options['s3-endpoint'] as string | undefined,
       },
       ctx,

@@ -98,7 +98,7 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   // Aggregated reports (no row per request) likewise, by name or from the first bytes.
   const fixedAggregate = options.format === gaCsvFormat.name;
   const fixed = fixedStream || fixedAggregate ? null : chooseFixedFormat(options);
-  // Create once now so that a bad --log-format or --time-zone fails before any input is read.
+  // Create once now so that a bad --log-format or --log-tz fails before any input is read.
   if (fixed) fixed.format.create(formatOptions);
   else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(formatOptions);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

@@ -11,7 +11,7 @@ import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types
  *   req_cookie res_cookie termination_state actconn/feconn/beconn/srv_conn/retries
  *   srv_queue/backend_queue [{captured request headers}] [{captured response headers}] "request"
  *
- * The bracketed date (no zone: read in --time-zone) is the request's start: the accept date,
+ * The bracketed date (no zone: read in --log-tz) is the request's start: the accept date,
  * or since HAProxy 1.9 (`%tr`) the moment the request began after any keep-alive idle time.
  * The last timer (Ta; Tt in older versions; `+` with `option logasap`) is its duration, -1
  * when it was aborted.

@@ -29,7 +29,7 @@ import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types
  * with `""` for a quote inside. `-` (and `""`) is an empty value.
  *
  * Times: `date` `time` are UTC (IIS), or local with a `#GMT-Offset` directive (Oracle);
- * `date-local` `time-local` are read in --time-zone. A log with `time` only takes its date from
+ * `date-local` `time-local` are read in --log-tz. A log with `time` only takes its date from
  * `#Date`. `date time` is when the response was sent; the request started `time-taken` earlier
  * (milliseconds, as IIS logs it; `TimeTakenMS` in Advanced Logging).
  *
