@@ -294,8 +294,42 @@ describe('planted secrets never reach an output', () => {
     expect(results.totals.requests).toBeGreaterThan(30);
   });
 
+  it('import of a GA CSV export (pages with e-mails, reset codes and tokens) → model-ga.json', async () => {
+    const pages = [
+      `/users/${PLANTED.emailInPath}/orders`,
+      `/reset-password/${PLANTED.resetCode}`,
+      `/search?q=shoes&token=${PLANTED.token}`,
+      `/api/orders?access_token=${PLANTED.accessToken}`,
+      '/',
+      '/products/12',
+    ];
+    const csv = ['# ----------------------------------------', '# Pages', '# 20261101-20261107', '# ----------------------------------------', '', 'Page,Pageviews,Sessions', ...pages.map((page, i) => `"${page}",${100 + i},${50 + i}`)].join('\n');
+    writeFileSync(join(dir, 'pages.csv'), `${csv}\n`);
+    const ctx = context();
+    expect(await runImport(['pages.csv'], { out: 'model-ga.json' }, ctx)).toBe(0);
+    keepStreams('import pages.csv', ctx);
+    const model = JSON.parse(keepFile('model-ga.json')) as { totals: { requests: number } };
+    expect(model.totals.requests).toBe(pages.reduce((n, _p, i) => n + 100 + i, 0));
+  });
+
+  it('import --merge of two models → merged.json, inspect --brief, export k6 and artillery', async () => {
+    const ctx = context();
+    expect(await runCli(['import', '--merge', 'model.json', 'model-nginx.json', '-o', 'merged.json'], ctx)).toBe(0);
+    keepStreams('import --merge', ctx);
+    keepFile('merged.json');
+    const brief = context();
+    expect(await runCli(['inspect', '--brief', 'merged.json'], brief)).toBe(0);
+    keepStreams('inspect --brief', brief);
+    for (const tool of ['k6', 'artillery']) {
+      const out = context();
+      expect(await runCli(['export', tool, 'merged.json', '--target', 'http://127.0.0.1:9', '-o', `export.${tool}`], out)).toBe(0);
+      keepStreams(`export ${tool}`, out);
+      keepFile(`export.${tool}`);
+    }
+  });
+
   it('no planted value appears in any output file, report, stdout or stderr', () => {
-    expect(outputs.size).toBeGreaterThanOrEqual(12);
+    expect(outputs.size).toBeGreaterThanOrEqual(20);
     const found: Record<string, string[]> = {};
     for (const [name, text] of outputs) {
       const hits = leaks(text);
