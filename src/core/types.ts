@@ -26,6 +26,11 @@ export interface LogRecord {
   host: string;
   /** "file:line" of the record, for errors and debugging. */
   source: string;
+  /**
+   * The `--session-key` value (a cookie, header or field), set only when one was asked for;
+   * '' when this line has none. Hashed by the model builder, never written to a model.
+   */
+  sessionKey?: string;
 }
 
 /** A record a parser could not read: counted by reason, a few examples kept. */
