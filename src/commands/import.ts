@@ -5,6 +5,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
+import { parseSessionKey } from '../formats/session-key.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
 import { toJson, writeFileAtomic } from './write-output.js';
@@ -17,6 +18,8 @@ export interface ImportOptions {
   logFormat?: string | undefined;
   timeZone?: string | undefined;
   sessionTimeoutMs?: number | undefined;
+  /** `--session-key`: ip+ua (default), cookie:NAME, header:NAME or field:NAME. */
+  sessionKey?: string | undefined;
   maxEndpoints?: number | undefined;
   /**
    * Largest share of lines that may be rejected (0.1 = 10%; 0 allows none); over it the import
@@ -35,6 +38,7 @@ export const DEFAULT_MAX_REJECTS = 0.1;
 /** Reads the inputs and builds the model, streaming: records go to the builder as they are parsed. */
 export async function importModel(specs: string[], options: ImportOptions, ctx: RunContext): Promise<{ model: TrafficModel; stats: ReadStats }> {
   if (options.maxRejects !== undefined) checkMaxRejectsOption(options.maxRejects);
+  const sessionKey = parseSessionKey(options.sessionKey);
   const stream = await readRecords(
     specs,
     {
@@ -42,6 +46,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
       ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
       ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
       ...(options.map !== undefined ? { map: options.map } : {}),
+      ...(sessionKey !== null ? { sessionKey } : {}),
       s3: { endpoint: options.s3Endpoint, env: ctx.env, clientConfig: options.s3ClientConfig },
     },
     { cwd: ctx.cwd, stdin: ctx.stdin },
@@ -50,6 +55,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     tidemarkVersion: VERSION,
     ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutSec: options.sessionTimeoutMs / 1000 } : {}),
     ...(options.maxEndpoints !== undefined ? { maxEndpoints: options.maxEndpoints } : {}),
+    ...(sessionKey !== null ? { sessionKey: sessionKey.text } : {}),
   });
   for await (const batch of stream.batches) {
     for (const record of batch) builder.add(record);
