@@ -6,6 +6,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
+import { parseSessionKey } from '../formats/session-key.js';
 import { ModelBuilder } from '../model/builder.js';
 import { formatRejections, formatSourceSummary, readRecords, type ReadStats } from './read-records.js';
 import { readUserRoutes } from './read-routes.js';
@@ -26,6 +27,8 @@ export interface ImportOptions {
   /** `--tz`: the model's day frame (hour and minute of day, weekday, the peak's local start); UTC. */
   modelTimeZone?: string | undefined;
   sessionTimeoutMs?: number | undefined;
+  /** `--session-key`: ip+ua (default), cookie:NAME, header:NAME or field:NAME. */
+  sessionKey?: string | undefined;
   maxEndpoints?: number | undefined;
   /**
    * Largest share of lines that may be rejected (0.1 = 10%; 0 allows none); over it the import
@@ -50,6 +53,7 @@ export const DEFAULT_MAX_REJECTS = 0.1;
 /** Reads the inputs and builds the model, streaming: records go to the builder as they are parsed. */
 export async function importModel(specs: string[], options: ImportOptions, ctx: RunContext): Promise<{ model: TrafficModel; stats: ReadStats }> {
   if (options.maxRejects !== undefined) checkMaxRejectsOption(options.maxRejects);
+  const sessionKey = parseSessionKey(options.sessionKey);
   const userRoutes = await readUserRoutes({ routes: options.routes, openapi: options.openapi }, ctx.cwd);
   // Before any input is read, so that a misspelt zone fails at once.
   const builder = new ModelBuilder({
@@ -60,6 +64,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
     ...(options.timeZone !== undefined ? { logTimeZone: options.timeZone } : {}),
     ...(userRoutes !== undefined ? { userRoutes } : {}),
     ...(options.excludeStatic === true ? { excludeStatic: true } : {}),
+    ...(sessionKey !== null ? { sessionKey: sessionKey.text } : {}),
   });
   const stream = await readRecords(
     specs,
@@ -68,6 +73,7 @@ export async function importModel(specs: string[], options: ImportOptions, ctx: 
       ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
       ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}),
       ...(options.map !== undefined ? { map: options.map } : {}),
+      ...(sessionKey !== null ? { sessionKey } : {}),
       s3: { endpoint: options.s3Endpoint, env: ctx.env, clientConfig: options.s3ClientConfig },
     },
     { cwd: ctx.cwd, stdin: ctx.stdin },

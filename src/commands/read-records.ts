@@ -8,6 +8,7 @@ import type { StreamFormat } from '../formats/stream-types.js';
 import { Readable } from 'node:stream';
 import type { S3SourceOptions } from '../sources/s3.js';
 import { gaCsvFormat, summarizeAggregate, type AggregateSummary } from '../formats/ga-csv.js';
+import { unsupportedSessionKey, type SessionKey, type SessionKeyKind } from '../formats/session-key.js';
 
 export interface ReadRecordsOptions {
   /** A registered format name (`combined`, `nginx`, ...); detected per input when absent. */
@@ -18,6 +19,11 @@ export interface ReadRecordsOptions {
   timeZone?: string;
   /** For JSON and event formats: our field → JSON path or column (`--map time=ts`). */
   map?: Record<string, string>;
+  /**
+   * `--session-key` (other than ip+ua): each format fills `record.sessionKey`; a format that
+   * cannot read this kind of key fails with a UsageError before its input is read.
+   */
+  sessionKey?: SessionKey;
   /** Lines longer than this are rejected as 'line too long'. Default 64 KiB. */
   maxLineBytes?: number;
   /** Formats to detect from (default: the registry); for tests. */
@@ -92,15 +98,20 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
   if (options.timeZone !== undefined) formatOptions.timeZone = options.timeZone;
   if (options.logFormat !== undefined) formatOptions.logFormat = options.logFormat;
   if (options.map !== undefined) formatOptions.map = options.map;
+  // Detection compares formats on what they read, whatever the session key.
+  const detectOptions: FormatOptions = { ...formatOptions };
+  if (options.sessionKey !== undefined) formatOptions.sessionKey = options.sessionKey;
   // Whole-document formats (HAR, JSON exports) are chosen by name or detected from the first bytes.
   const fixedStream = options.format !== undefined ? streamFormats.find((f) => f.name === options.format) : undefined;
-  if (fixedStream) fixedStream.validate(formatOptions);
+  if (fixedStream) checkStreamFormat(fixedStream, formatOptions);
   // Aggregated reports (no row per request) likewise, by name or from the first bytes.
   const fixedAggregate = options.format === gaCsvFormat.name;
   const fixed = fixedStream || fixedAggregate ? null : chooseFixedFormat(options);
-  // Create once now so that a bad --log-format or --log-tz fails before any input is read.
-  if (fixed) fixed.format.create(formatOptions);
-  else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(formatOptions);
+  // Create once now so that a bad --log-format, --log-tz or --session-key fails before any input is read.
+  if (fixed) {
+    checkSessionKey(fixed.format, formatOptions.sessionKey);
+    fixed.format.create(formatOptions);
+  } else if (options.timeZone !== undefined) (options.formats ?? registry)[0]?.create(detectOptions);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency: expected a whole number ≥ 1, got ${String(concurrency)}`);
   const sources = await resolveSources(specs, io, options.s3 ? { s3: options.s3 } : {});
@@ -145,6 +156,7 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
       stats.aggregates.push({ source: input.name, summary: summarizeAggregate(report), notes: report.notes });
       return;
     }
+    if (chosen && !fixedStream && formatOptions.sessionKey) checkStreamFormat(chosen, formatOptions, input.name);
     if (chosen) {
       sourceStats.format = chosen.name;
       sourceStats.reason = fixedStream ? `--format ${chosen.name}` : `${chosen.name}: detected from the first bytes (${chosen.description})`;
@@ -194,8 +206,8 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
         for (const item of next.value) if ('line' in item && item.line.trim() !== '') sample.push(item.line);
       }
       if (sample.length > 0) {
-        const detection = detectIn(input.name, sample, { ...formatOptions, ...(options.formats ? { formats: options.formats } : {}) });
-        parser = detection.format.create(formatOptions);
+        const detection = detectIn(input.name, sample, { ...detectOptions, ...(options.formats ? { formats: options.formats } : {}) });
+        parser = createDetected(detection.format, formatOptions, input.name);
         sourceStats.format = detection.format.name;
         sourceStats.reason = detection.reason;
       } else {
@@ -248,6 +260,43 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
     for await (const batch of batches) yield* batch;
   }
   return { records: records(), batches, stats };
+}
+
+/** The format's own option checks, then whether it reads the session key's kind at all. */
+function checkStreamFormat(format: StreamFormat, options: FormatOptions, inputName?: string): void {
+  try {
+    format.validate(options);
+    checkSessionKey(format, options.sessionKey);
+  } catch (err) {
+    throw inputName !== undefined ? withInput(err, inputName) : err;
+  }
+}
+
+function createDetected(format: LineFormat, options: FormatOptions, inputName: string): LineParser {
+  try {
+    checkSessionKey(format, options.sessionKey);
+    return format.create(options);
+  } catch (err) {
+    throw withInput(err, inputName);
+  }
+}
+
+/** A detected format's refusal of an option, said with the input it was detected in. */
+function withInput(err: unknown, inputName: string): unknown {
+  if (!(err instanceof UsageError)) return err;
+  return new UsageError(`${err.message} (detected in ${inputName})`, { ...(err.hint ? { hint: err.hint } : {}), problems: err.problems, cause: err });
+}
+
+/** A format that cannot read this kind of key at all: a UsageError naming both. */
+function checkSessionKey(format: { name: string; sessionKeys?: readonly SessionKeyKind[] }, key: SessionKey | undefined): void {
+  if (key === undefined || (format.sessionKeys ?? []).includes(key.kind)) return;
+  const kinds = format.sessionKeys ?? [];
+  throw unsupportedSessionKey(
+    key,
+    format.name,
+    kinds.length === 0 ? 'logs no cookie, header or field that could identify a visitor' : `reads only ${kinds.map((k) => `${k}:`).join(' and ')} keys`,
+    kinds.length === 0 ? 'use --session-key ip+ua (the default) for this input' : `use --session-key ${kinds[0]}:NAME, or ip+ua (the default)`,
+  );
 }
 
 /** Inputs listed one per line; past a screenful (an S3 prefix may hold thousands), a summary. */

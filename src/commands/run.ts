@@ -18,6 +18,7 @@ import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
 import { UserCurve, type UserSegment } from '../schedule/user-curve.js';
 import { SessionSynthesizer } from '../synth/synthesizer.js';
+import { parseTraffic, selectTraffic } from '../synth/traffic-class.js';
 import { evaluateThreshold, evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
 import { parseThresholds, type Threshold } from '../thresholds/parse.js';
 import { importModel } from './import.js';
@@ -33,6 +34,8 @@ export interface RunOptions {
   speed?: number | undefined;
   window?: string | undefined;
   durationMs?: number | undefined;
+  /** `--traffic`: replay only people (`human`), only bots and crawlers (`bot`), or `all` (the default). */
+  traffic?: string | undefined;
   /** A fixed request rate (requests/s, evenly spaced, one request per session drawn from the mix). */
   rate?: number | undefined;
   /** A ceiling on requests per second, whatever the model or profile says. */
@@ -190,7 +193,11 @@ function stageSpans(curve: RateCurve): StageSpan[] {
  * judges, prints the summary and writes results.json.
  */
 export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { profile: Profile | null; model: TrafficModel; source: string }): Promise<RunOutcome> {
-  const { profile, model, source } = preloaded ?? (await loadRunInput(opts.input, ctx));
+  const loaded = preloaded ?? (await loadRunInput(opts.input, ctx));
+  const { profile, source } = loaded;
+  // One class of traffic: the model as if only it had been logged (its sessions, its share of the rate).
+  const traffic = parseTraffic(opts.traffic);
+  const model = selectTraffic(loaded.model, traffic);
   const target = opts.target ?? profile?.target;
   if (!target) throw new UsageError('no target: give --target URL (or "target" in the profile)', { hint: 'e.g. --target http://127.0.0.1:8080' });
   refuseForbidden(target, profile?.forbiddenTargets ?? []);
@@ -201,6 +208,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const thresholds: Threshold[] = [...(profile?.thresholds ?? []), ...extra.thresholds];
 
   const load = planLoad(model, profile, opts);
+  if (traffic !== 'all') load.description += `; ${traffic} traffic only (${model.sessions.count} of ${loaded.model.sessions.count} sessions)`;
   const seed = opts.seed ?? profile?.seed ?? DEFAULTS.seed;
   const warmStart = opts.warmStart ?? profile?.load.warmStart ?? true;
   const maxInFlight = opts.maxInFlight ?? profile?.http.maxInFlight ?? DEFAULTS.maxInFlight;

@@ -28,6 +28,11 @@ export interface LogRecord {
   source: string;
   /** Response content type, where the source logs it (HAR); for spotting static assets. */
   contentType?: string | undefined;
+  /**
+   * The `--session-key` value (a cookie, header or field), set only when one was asked for;
+   * '' when this line has none. Hashed by the model builder, never written to a model.
+   */
+  sessionKey?: string;
 }
 
 /** A record a parser could not read: counted by reason, a few examples kept. */
@@ -100,6 +105,33 @@ export interface ModelSessions {
   entry: Record<string, number>;
   /** From endpoint key → (to endpoint key or "$exit") → probability. */
   transitions: Record<string, Record<string, number>>;
+  /**
+   * Think times of the transitions that have enough of them (≥ 30 gaps) and differ from
+   * `thinkTimeMs` by more than sampling noise, the most frequent 500: from endpoint key → to
+   * endpoint key → distribution (11 quantiles). Replay uses it where present, else
+   * `thinkTimeMs`. Absent in older models.
+   */
+  thinkTimeByTransition?: Record<string, Record<string, Distribution>>;
+  /** With a key other than ip+ua: requests that had no key value (sessionized by ip+ua instead). */
+  keyMissing?: number;
+  /** Sessions by traffic class (bots by user agent). Absent in older models. */
+  classes?: { human: ModelSessionClass; bot: ModelSessionClass };
+}
+
+/**
+ * One traffic class's sessions. `count` and `requests` are always there; the statistics only
+ * when both classes have sessions (a class holding every session has the top-level ones).
+ */
+export interface ModelSessionClass {
+  count: number;
+  /** Requests in this class's sessions. */
+  requests: number;
+  length?: Distribution;
+  durationSec?: Distribution;
+  thinkTimeMs?: Distribution;
+  entry?: Record<string, number>;
+  transitions?: Record<string, Record<string, number>>;
+  thinkTimeByTransition?: Record<string, Record<string, Distribution>>;
 }
 
 export interface PeakWindow {

@@ -14,6 +14,7 @@ import {
   TOO_FEW_FIELDS,
 } from './aws-fields.js';
 import { intOrDash, methodOf } from './fields.js';
+import { cookieValue, type SessionKey } from './session-key.js';
 import { parseDecimal, parseEpoch, UTC } from './time.js';
 import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types.js';
 
@@ -29,6 +30,8 @@ import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types
  * the viewer asked for) before `cs(Host)` (the distribution's own domain). User agents are
  * URL-encoded, some characters twice (`%2520`): decoded. The path and query stay as logged.
  * RTMP distribution logs (`x-event` play/stop …) are streaming events, not HTTP requests.
+ * `--session-key cookie:NAME` reads that cookie from cs(Cookie) (logged when the distribution
+ * logs cookies), `field:NAME` column NAME; a line without it has no key (ip+ua fallback).
  */
 
 const STANDARD_FIELDS =
@@ -57,6 +60,9 @@ interface Columns {
   referrer: number;
   userAgent: number;
   timeTaken: number;
+  /** The `--session-key` column (-1: none), and the cookie to take from it. */
+  key: number;
+  keyCookie: string | null;
   /** Fields a line must have to be read at all (the time, method, path and status). */
   required: number;
   /** Highest column read + 1. */
@@ -65,7 +71,7 @@ interface Columns {
   unusable: { reject: string } | null;
 }
 
-function cloudFrontColumns(names: string[]): Columns {
+function cloudFrontColumns(names: string[], sessionKey?: SessionKey): Columns {
   const index = (...aliases: string[]): number => {
     for (const alias of aliases) {
       const i = names.indexOf(alias);
@@ -90,6 +96,8 @@ function cloudFrontColumns(names: string[]): Columns {
     referrer: index('cs(referer)', 'cs-referer', 'cs(referrer)', 'cs-referrer'),
     userAgent: index('cs(user-agent)', 'cs-user-agent'),
     timeTaken: index('time-taken'),
+    key: sessionKey === undefined ? -1 : sessionKey.kind === 'cookie' ? index('cs(cookie)') : index(sessionKey.name.toLowerCase()),
+    keyCookie: sessionKey?.kind === 'cookie' ? sessionKey.name : null,
     required: 0,
     width: 0,
     unusable: null,
@@ -101,11 +109,12 @@ function cloudFrontColumns(names: string[]): Columns {
     c.unusable = rejection(`#Fields lacks ${missing.join(', ')}`);
   }
   c.required = Math.max(c.date, c.time, c.epoch, c.method, c.stem, c.status) + 1;
-  c.width = Math.max(c.required, c.client, c.hostHeader, c.csHost, c.query, c.bytes, c.referrer, c.userAgent, c.timeTaken) + 1;
+  c.width = Math.max(c.required, c.client, c.hostHeader, c.csHost, c.query, c.bytes, c.referrer, c.userAgent, c.timeTaken, c.key) + 1;
   return c;
 }
 
-const STANDARD = cloudFrontColumns(STANDARD_FIELDS.toLowerCase().split(' '));
+const STANDARD_NAMES = STANDARD_FIELDS.toLowerCase().split(' ');
+const STANDARD = cloudFrontColumns(STANDARD_NAMES);
 
 /** The column names of a `#Fields:` line (after a TAB or spaces), lower-cased. */
 function fieldNames(line: string): string[] {
@@ -118,14 +127,19 @@ function fieldNames(line: string): string[] {
 }
 
 class CloudFrontParser implements LineParser {
-  private columns = STANDARD;
-  private buf = new FieldBuffer(STANDARD.width);
+  private columns: Columns;
+  private buf: FieldBuffer;
+
+  constructor(private readonly sessionKey?: SessionKey) {
+    this.columns = sessionKey ? cloudFrontColumns(STANDARD_NAMES, sessionKey) : STANDARD;
+    this.buf = new FieldBuffer(this.columns.width);
+  }
 
   parse(line: string, source: string): ParseResult {
     if (line.length === 0) return null;
     if (line.charCodeAt(0) === 0x23) {
       if (line.startsWith('#Fields:')) {
-        this.columns = cloudFrontColumns(fieldNames(line));
+        this.columns = cloudFrontColumns(fieldNames(line), this.sessionKey);
         this.buf = new FieldBuffer(Math.max(1, this.columns.width));
       }
       return null; // #Version and other comments
@@ -187,6 +201,10 @@ class CloudFrontParser implements LineParser {
       host,
       source,
     };
+    if (this.sessionKey) {
+      const value = field(c.key);
+      record.sessionKey = c.keyCookie === null || value === '' ? value : cookieValue(decodeLoose(value), c.keyCookie);
+    }
     return record;
   }
 }
@@ -213,5 +231,6 @@ export const cloudfront: LineFormat = {
   name: 'cloudfront',
   description: 'Amazon CloudFront standard log (TAB-separated, #Fields header or the standard 33 columns; start = date+time − time-taken)',
   detect: (lines) => scoreSample(new CloudFrontParser(), lines, [RTMP_EVENT]),
-  create: (_options: FormatOptions) => new CloudFrontParser(),
+  create: (options: FormatOptions) => new CloudFrontParser(options.sessionKey),
+  sessionKeys: ['cookie', 'field'],
 };

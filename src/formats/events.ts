@@ -18,6 +18,7 @@ import type { FormatOptions } from './types.js';
  *
  * A row without a mapped method is a GET (these are page views); without a status, status is
  * 0 ("not logged"). Rows are streamed (csv-parse, stream-json): memory does not grow with the file.
+ * `--session-key field:NAME` reads the visitor's key from column NAME (CSV) or JSON path NAME.
  */
 
 const CSV_EXAMPLE = "--map time=Timestamp --map path='Page URL' --map client='Visitor ID'";
@@ -31,9 +32,15 @@ export const eventsJsonFormat: StreamFormat = {
     requiredMap(options.map, 'events-json', JSON_EXAMPLE);
     zoneResolver(options.timeZone);
   },
+  sessionKeys: ['field'],
   async *parse(bytes: AsyncIterable<Buffer>, sourceName: string, options: FormatOptions): AsyncIterable<StreamItem> {
     const sources = requiredMap(options.map, 'events-json', JSON_EXAMPLE);
-    const map = compileMapper(sources, { zone: zoneResolver(options.timeZone), defaultMethod: 'GET', noRequest: 'no request fields (check --map)' });
+    const map = compileMapper(sources, {
+      zone: zoneResolver(options.timeZone),
+      defaultMethod: 'GET',
+      noRequest: 'no request fields (check --map)',
+      ...(options.sessionKey ? { sessionKey: { places: [options.sessionKey.name], cookie: null } } : {}),
+    });
     for await (const item of jsonItems(bytes, sourceName, { expected: 'a JSON array or NDJSON of events' })) {
       if ('reject' in item) {
         yield item;
@@ -58,6 +65,7 @@ export const eventsCsvFormat: StreamFormat = {
     requiredMap(options.map, 'events-csv', CSV_EXAMPLE);
     zoneResolver(options.timeZone);
   },
+  sessionKeys: ['field'],
   parse: (bytes, sourceName, options) => csvRows(bytes, sourceName, options),
 };
 
@@ -96,7 +104,14 @@ async function* csvRows(bytes: AsyncIterable<Buffer>, sourceName: string, option
       }
       if (header === null) {
         header = item.record.map((h) => h.trim());
-        map = compileMapper(resolveColumns(wanted, header, `${sourceName}:${line}`), { zone, defaultMethod: 'GET', noRequest: 'no request fields (check --map)', literalKeys: true });
+        const { resolved, keyColumn } = resolveColumns(wanted, header, `${sourceName}:${line}`, options.sessionKey?.name);
+        map = compileMapper(resolved, {
+          zone,
+          defaultMethod: 'GET',
+          noRequest: 'no request fields (check --map)',
+          literalKeys: true,
+          ...(keyColumn !== undefined ? { sessionKey: { places: [keyColumn], cookie: null } } : {}),
+        });
         continue;
       }
       const row: Record<string, unknown> = {};
@@ -115,25 +130,29 @@ async function* csvRows(bytes: AsyncIterable<Buffer>, sourceName: string, option
 }
 
 /**
- * The user's column names → the header's spelling (exact, else ignoring case and spaces).
- * Every missing column is listed at once, with the columns the file has.
+ * The user's column names (and the `--session-key field:` column) → the header's spelling
+ * (exact, else ignoring case and spaces). Every missing column is listed at once, with the
+ * columns the file has.
  */
-function resolveColumns(wanted: FieldSources, header: string[], location: string): FieldSources {
+function resolveColumns(wanted: FieldSources, header: string[], location: string, keyName?: string): { resolved: FieldSources; keyColumn: string | undefined } {
   const resolved: FieldSources = {};
   const missing: string[] = [];
+  const column = (name: string): string | undefined => header.find((h) => h === name) ?? header.find((h) => h.toLowerCase() === name.trim().toLowerCase());
   for (const [field, names] of Object.entries(wanted) as [keyof FieldSources, string[]][]) {
     const name = names[0] as string;
-    const found = header.find((h) => h === name) ?? header.find((h) => h.toLowerCase() === name.trim().toLowerCase());
+    const found = column(name);
     if (found === undefined) missing.push(`${field}=${name}`);
     else resolved[field] = [found];
   }
+  const keyColumn = keyName === undefined ? undefined : column(keyName);
+  if (keyName !== undefined && keyColumn === undefined) missing.push(`--session-key field:${keyName}`);
   if (missing.length > 0) {
     throw new InputError(`the CSV header has no column for ${missing.join(', ')}`, {
       location,
       hint: `columns in this file: ${header.map((h) => JSON.stringify(h)).join(', ')}`,
     });
   }
-  return resolved;
+  return { resolved, keyColumn };
 }
 
 /** `,` `;` or tab, whichever the header line has most of outside quotes (`,` on a tie). */

@@ -1,7 +1,8 @@
 import type { LogRecord } from '../core/types.js';
 import { jsonItems } from './json-stream.js';
-import { numberOf, splitTarget, textOf } from './json-values.js';
+import { compilePath, numberOf, splitTarget, textOf, valueAt, type JsonPath } from './json-values.js';
 import type { StreamFormat, StreamItem } from './stream-types.js';
+import type { FormatOptions } from './types.js';
 
 /*
  * Google Analytics 4 BigQuery export rows (the `events_YYYYMMDD` tables), as NDJSON (what
@@ -18,6 +19,8 @@ import type { StreamFormat, StreamItem } from './stream-types.js';
  *   userAgent  device.category ("desktop", "mobile", ...): GA keeps no user agent
  *   status 0, bytes and durationMs null: GA does not see the server
  *   source     "file:N" (NDJSON line) or "file:entry N" (array element)
+ *   sessionKey with --session-key field:NAME, the row's NAME (a dotted path, e.g. user_id), else
+ *              the event parameter NAME; GA's own sessions (the client above) stay the default
  *
  * Other events (session_start, scroll, user_engagement, ...) are not requests: null, neither
  * accepted nor rejected. A page_view without a timestamp or a page_location is rejected.
@@ -44,7 +47,7 @@ function param(params: unknown, key: string): string {
   return '';
 }
 
-export function ga4RowToRecord(row: unknown, source: string): StreamItem {
+export function ga4RowToRecord(row: unknown, source: string, keyPath?: JsonPath): StreamItem {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) return { reject: 'not a JSON object', source };
   const r = row as Record<string, unknown>;
   if (r.event_name !== 'page_view') return null;
@@ -71,6 +74,10 @@ export function ga4RowToRecord(row: unknown, source: string): StreamItem {
     host: target.host !== '' ? target.host : textOf(webInfo.hostname),
     source,
   };
+  if (keyPath !== undefined) {
+    const value = textOf(valueAt(r, keyPath));
+    record.sessionKey = value !== '' ? value : param(r.event_params, keyPath.text);
+  }
   return record;
 }
 
@@ -88,9 +95,11 @@ export const ga4BigQueryFormat: StreamFormat = {
   validate: () => {
     // No options: GA4 timestamps are UTC epoch microseconds.
   },
-  async *parse(bytes: AsyncIterable<Buffer>, sourceName: string): AsyncIterable<StreamItem> {
+  sessionKeys: ['field'],
+  async *parse(bytes: AsyncIterable<Buffer>, sourceName: string, options: FormatOptions): AsyncIterable<StreamItem> {
+    const keyPath = options.sessionKey ? compilePath(options.sessionKey.name) : undefined;
     for await (const item of jsonItems(bytes, sourceName, { expected: 'GA4 BigQuery export rows (NDJSON or a JSON array)' })) {
-      yield 'reject' in item ? item : ga4RowToRecord(item.value, item.source);
+      yield 'reject' in item ? item : ga4RowToRecord(item.value, item.source, keyPath);
     }
   },
 };

@@ -2,6 +2,7 @@ import type { LogRecord } from '../core/types.js';
 import { jsonItems } from './json-stream.js';
 import { numberOf, splitTarget, textOf } from './json-values.js';
 import { parseIsoTime, zoneResolver, type ZoneResolver } from './time.js';
+import { cookieValue, unsupportedSessionKey, type SessionKey } from './session-key.js';
 import type { FormatOptions } from './types.js';
 import type { StreamFormat, StreamItem } from './stream-types.js';
 
@@ -23,12 +24,14 @@ import type { StreamFormat, StreamItem } from './stream-types.js';
  *   userAgent, referrer   request headers User-Agent and Referer
  *   contentType response.content.mimeType when given (for spotting static assets)
  *   source      "<file>:entry N", N counted from 1
+ *   sessionKey  with --session-key header:NAME, that request header; cookie:NAME, that entry of
+ *               request.cookies, else of the Cookie header (field: has no meaning in a HAR)
  * URLs that are not HTTP (data:, blob:, chrome-extension:) are rejected "not an HTTP URL".
  */
 
 const HTTP_SCHEME = /^(https?|wss?):\/\//i;
 
-export function harEntryToRecord(entry: unknown, source: string, client: string, zone: ZoneResolver): StreamItem {
+export function harEntryToRecord(entry: unknown, source: string, client: string, zone: ZoneResolver, sessionKey?: SessionKey): StreamItem {
   if (entry === null || typeof entry !== 'object') return { reject: 'not an entry object', source };
   const e = entry as Record<string, unknown>;
   const request = (e.request ?? {}) as Record<string, unknown>;
@@ -61,7 +64,27 @@ export function harEntryToRecord(entry: unknown, source: string, client: string,
   const content = response?.content;
   const mimeType = content !== null && typeof content === 'object' ? textOf((content as Record<string, unknown>).mimeType) : '';
   if (mimeType !== '') record.contentType = mimeType;
+  if (sessionKey) record.sessionKey = keyOf(request, headers, sessionKey);
   return record;
+}
+
+function keyOf(request: Record<string, unknown>, headers: unknown[], key: SessionKey): string {
+  if (key.kind === 'header') return header(headers, key.name.toLowerCase());
+  if (Array.isArray(request.cookies)) {
+    for (const c of request.cookies as unknown[]) {
+      if (c !== null && typeof c === 'object' && (c as { name?: unknown }).name === key.name) return textOf((c as { value?: unknown }).value);
+    }
+  }
+  // Some captures have no cookies array but keep the header (one per cookie in HTTP/2).
+  for (const h of headers) {
+    if (h === null || typeof h !== 'object') continue;
+    const { name, value } = h as { name?: unknown; value?: unknown };
+    if (typeof name === 'string' && name.toLowerCase() === 'cookie') {
+      const found = cookieValue(textOf(value), key.name);
+      if (found !== '') return found;
+    }
+  }
+  return '';
 }
 
 function responseBytes(response: Record<string, unknown> | null): number | null {
@@ -97,13 +120,17 @@ export const harFormat: StreamFormat = {
   detect: detectHar,
   validate: (options) => {
     zoneResolver(options.timeZone);
+    if (options.sessionKey?.kind === 'field') {
+      throw unsupportedSessionKey(options.sessionKey, 'har', 'has no fields beyond the request and response', 'use --session-key header:NAME or cookie:NAME (a HAR keeps request headers and cookies), or ip+ua');
+    }
   },
+  sessionKeys: ['cookie', 'header'],
   async *parse(bytes: AsyncIterable<Buffer>, sourceName: string, options: FormatOptions): AsyncIterable<StreamItem> {
     const zone = zoneResolver(options.timeZone);
     const client = `har:${sourceName}`;
     for await (const item of jsonItems(bytes, sourceName, { arrayPath: 'log.entries', expected: 'a HAR file ({"log": {"entries": [...]}})' })) {
       if ('reject' in item) yield item;
-      else yield harEntryToRecord(item.value, item.source, client, zone);
+      else yield harEntryToRecord(item.value, item.source, client, zone, options.sessionKey);
     }
   },
 };

@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { awsAndW3cFormats } from './aws-registry.js';
 import { clfFormats } from './clf.js';
 import { jsonFormats } from './json-registry.js';
-import { compileLogFormat, detectSyntax, normalizeFormatString } from './log-format.js';
+import { compileLogFormat, detectSyntax, LOG_FORMAT_SESSION_KEYS, normalizeFormatString } from './log-format.js';
 import { LogFormatParser } from './log-format-parser.js';
 import { zoneResolver } from './time.js';
 import { isRecord, type FormatOptions, type LineFormat } from './types.js';
@@ -42,7 +42,8 @@ export function formatFromLogFormat(logFormat: string, syntax?: 'nginx' | 'apach
     name,
     description: `${name} format ${normalizeFormatString(logFormat)}`,
     detect: () => 0,
-    create: (options: FormatOptions) => new LogFormatParser(compiled, zoneResolver(options.timeZone)),
+    create: (options: FormatOptions) => new LogFormatParser(compiled, zoneResolver(options.timeZone), false, options.sessionKey, name),
+    sessionKeys: LOG_FORMAT_SESSION_KEYS,
   };
 }
 

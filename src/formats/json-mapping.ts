@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { LogRecord } from '../core/types.js';
 import { forwardedClientOf, stripPort } from './fields.js';
+import { cookieValue } from './session-key.js';
 import {
   clientAddressOf,
   compilePath,
@@ -63,6 +64,18 @@ export interface MapperOptions {
   literalKeys?: boolean;
   /** Derives fields the places cannot express (Cloudflare's duration from two timestamps). */
   finish?: (row: Record<string, unknown>, record: LogRecord) => void;
+  /** Where the `--session-key` value is (see KeyPlaces); every record then has `sessionKey`. */
+  sessionKey?: KeyPlaces;
+}
+
+/**
+ * Where a `--session-key` value is in a row: the first of `places` present (JSON paths, or
+ * column names with `literalKeys`); with `cookie`, that value is a Cookie header and the key is
+ * that cookie in it.
+ */
+export interface KeyPlaces {
+  places: string[];
+  cookie: string | null;
 }
 
 export type MappedRow = LogRecord | { reject: string } | null;
@@ -120,6 +133,8 @@ export function compileMapper(sources: FieldSources, options: MapperOptions): (r
   }
   const durations = DURATION_UNITS.filter(([f]) => places[f] !== undefined).map(([f, mul, div]) => ({ paths: places[f] as JsonPath[], mul, div }));
   const { zone, noRequest, finish } = options;
+  const keyPaths = options.sessionKey?.places.map((p) => (options.literalKeys ? { text: p, steps: [p] } : compilePath(p)));
+  const keyCookie = options.sessionKey?.cookie ?? null;
   const defaultMethod = options.defaultMethod ?? '';
 
   const first = (paths: JsonPath[] | undefined, row: unknown): unknown => {
@@ -220,6 +235,10 @@ export function compileMapper(sources: FieldSources, options: MapperOptions): (r
       host,
       source,
     };
+    if (keyPaths !== undefined) {
+      const value = textOf(first(keyPaths, row));
+      record.sessionKey = keyCookie === null || value === '' ? value : cookieValue(value, keyCookie);
+    }
     if (finish) finish(row, record);
     return record;
   };

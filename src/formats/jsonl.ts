@@ -1,5 +1,6 @@
 import type { LogRecord } from '../core/types.js';
-import { compileMapper, mergeMap, requiredMap, type FieldSources, type MapperOptions } from './json-mapping.js';
+import { compileMapper, mergeMap, requiredMap, type FieldSources, type KeyPlaces, type MapperOptions } from './json-mapping.js';
+import { canonicalHeaderName, unsupportedSessionKey, type SessionKey } from './session-key.js';
 import { compilePath, timeOf, valueAt, type JsonPath } from './json-values.js';
 import { UTC, zoneResolver } from './time.js';
 import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types.js';
@@ -27,7 +28,24 @@ interface JsonPreset {
    */
   ownLines?: string[][];
   finish?: MapperOptions['finish'];
+  /**
+   * Where this program logs a request header or cookie (`--session-key header:NAME` /
+   * `cookie:NAME`), or why it does not; `field:NAME` is always the JSON path NAME.
+   */
+  headerKey: (name: string) => KeyPlaces | string;
+  cookieKey: (name: string) => KeyPlaces | string;
 }
+
+/** `field:PATH` reads a JSON path of the line; header and cookie keys come from the preset. */
+function keyPlaces(key: SessionKey, preset: Pick<JsonPreset, 'name' | 'headerKey' | 'cookieKey'>): KeyPlaces {
+  const found = key.kind === 'field' ? { places: [key.name], cookie: null } : key.kind === 'header' ? preset.headerKey(key.name) : preset.cookieKey(key.name);
+  if (typeof found === 'string') {
+    throw unsupportedSessionKey(key, preset.name, found, 'if the line has it under another name, give its JSON path as --session-key field:PATH; else use --session-key ip+ua (the default)');
+  }
+  return found;
+}
+
+const notLogged = (what: string) => (): string => `logs no request ${what}s`;
 
 const traefik: JsonPreset = {
   name: 'traefik',
@@ -47,6 +65,9 @@ const traefik: JsonPreset = {
     host: ['RequestHost', 'RequestAddr'],
   },
   signature: [['RequestMethod'], ['RequestPath'], ['DownstreamStatus', 'OriginStatus', 'StartUTC']],
+  // Headers kept with accessLog.fields.headers are logged as request_<Canonical-Name>.
+  headerKey: (name) => ({ places: [`request_${canonicalHeaderName(name)}`], cookie: null }),
+  cookieKey: (name) => ({ places: ['request_Cookie'], cookie: name }),
 };
 
 const caddy: JsonPreset = {
@@ -67,6 +88,10 @@ const caddy: JsonPreset = {
   },
   signature: [['request.method'], ['request.uri'], ['status', 'ts']],
   ownLines: [['logger'], ['ts'], ['msg']],
+  // Caddy logs request headers under request.headers (arrays), in canonical case; the Cookie
+  // header only with log_credentials (else it is REDACTED, and every record falls back to ip+ua).
+  headerKey: (name) => ({ places: [`request.headers.${canonicalHeaderName(name)}`], cookie: null }),
+  cookieKey: (name) => ({ places: ['request.headers.Cookie'], cookie: name }),
 };
 
 const envoy: JsonPreset = {
@@ -87,6 +112,8 @@ const envoy: JsonPreset = {
     host: ['authority', ':authority', 'host'],
   },
   signature: [['start_time'], ['response_code'], ['method', ':method', 'path', 'x-envoy-original-path']],
+  headerKey: notLogged('header'),
+  cookieKey: notLogged('cookie'),
 };
 
 const cloudflare: JsonPreset = {
@@ -104,6 +131,9 @@ const cloudflare: JsonPreset = {
     host: ['ClientRequestHost'],
   },
   signature: [['ClientRequestMethod'], ['ClientRequestURI', 'ClientRequestPath'], ['EdgeStartTimestamp']],
+  // Custom fields: RequestHeaders (lower-case names) and Cookies, when the zone logs them.
+  headerKey: (name) => ({ places: [`RequestHeaders.${name.toLowerCase()}`], cookie: null }),
+  cookieKey: (name) => ({ places: [`Cookies.${name}`], cookie: null }),
   finish: (row, record) => {
     // Duration from the two edge timestamps, only when they are finer than a second
     // (RFC 3339 timestamps without a fraction would give 0 or 1000).
@@ -213,8 +243,10 @@ function presetFormat(preset: JsonPreset): LineFormat {
       const sources = mergeMap(preset.sources, options.map, preset.name);
       const mapperOptions: MapperOptions = { zone: zoneResolver(options.timeZone), noRequest: null };
       if (preset.finish) mapperOptions.finish = preset.finish;
+      if (options.sessionKey) mapperOptions.sessionKey = keyPlaces(options.sessionKey, preset);
       return new JsonLineParser(compileMapper(sources, mapperOptions));
     },
+    sessionKeys: ['cookie', 'header', 'field'],
   };
 }
 
@@ -231,8 +263,15 @@ export const genericJsonFormat: LineFormat = {
   detect: () => 0,
   create: (options: FormatOptions) => {
     const sources = requiredMap(options.map, 'jsonl', '--map time=ts --map method=req.method --map path=req.url --map status=res.status');
-    return new JsonLineParser(compileMapper(sources, { zone: zoneResolver(options.timeZone), noRequest: 'no request fields (check --map)' }));
+    const mapperOptions: MapperOptions = { zone: zoneResolver(options.timeZone), noRequest: 'no request fields (check --map)' };
+    if (options.sessionKey) mapperOptions.sessionKey = keyPlaces(options.sessionKey, { name: 'jsonl', headerKey: unknownPlace('header'), cookieKey: unknownPlace('cookie') });
+    return new JsonLineParser(compileMapper(sources, mapperOptions));
   },
+  sessionKeys: ['cookie', 'header', 'field'],
 };
+
+function unknownPlace(what: string): () => string {
+  return () => `does not know where a ${what} is in your lines`;
+}
 
 export const jsonlFormats: LineFormat[] = [traefikFormat, caddyFormat, envoyFormat, cloudflareFormat, genericJsonFormat];

@@ -23,9 +23,13 @@ import {
   OP_QUOTED,
   OP_RUN,
   OP_SPACE,
+  SK_COOKIE,
+  SK_NONE,
   type RuntimeVariable,
   type Step,
 } from './log-format-steps.js';
+import { sessionKeySteps } from './log-format-key.js';
+import { cookieValue, type SessionKey } from './session-key.js';
 import { parseClfTime, parseDecimal, type TimeParser, type ZoneResolver } from './time.js';
 import type { LineParser, ParseResult } from './types.js';
 
@@ -71,6 +75,7 @@ const HELPERS = {
   parseDecimal,
   secondsListToMs,
   parseClfTime,
+  cookieValue,
   closingQuote,
   valueEnd,
   tokenize,
@@ -106,8 +111,12 @@ export function generateSource(steps: Step[], countFields: boolean): string {
   const dash = (a: string, z: string): string => `(${z} === ${a} || (${z} - ${a} === 1 && line.charCodeAt(${a}) === 45))`;
   let timeIsEnd = false;
   let rejectIndex = 0;
+  const keyVariable = steps.flatMap((s) => s.vars).find((x) => x.sessionKey !== SK_NONE);
 
-  const assign = (x: RuntimeVariable, a: string, z: string): string => {
+  // The session key (when asked for) is read from its variable besides what the variable fills.
+  const assign = (x: RuntimeVariable, a: string, z: string): string =>
+    (x.sessionKey !== SK_NONE ? `keyS = ${a}; keyE = ${z}; ` : '') + assignField(x, a, z);
+  const assignField = (x: RuntimeVariable, a: string, z: string): string => {
     if (x.code === K_IGNORE) return '';
     const code = countFields && x.counts ? `if (!${dash(a, z)}) captured++;\n` : '';
     switch (x.code) {
@@ -255,7 +264,7 @@ export function generateSource(steps: Step[], countFields: boolean): string {
           `x = n - ${n};`,
         );
         step.vars.forEach((v, i) => {
-          if (v.code === K_IGNORE) return;
+          if (v.code === K_IGNORE && v.sessionKey === SK_NONE) return;
           const first = i <= L ? `${i}` : `${i} + x`;
           const last = i < L ? `${i}` : `${i} + x`;
           out.push(`a = starts[${first}]; z = ends[${last}];`, assign(v, 'a', 'z'));
@@ -268,7 +277,7 @@ export function generateSource(steps: Step[], countFields: boolean): string {
 
   const prologue = [
     "'use strict';",
-    'const { splitRequest, methodOf, intOrDash, clientOf, forwardedClientOf, stripPort, parseDecimal, secondsListToMs, parseClfTime, closingQuote, valueEnd, tokenize, MISMATCH, BAD_TIMESTAMP, BAD_HOST, BAD_STATUS, BAD_BYTES, BAD_DURATION } = helpers;',
+    'const { splitRequest, methodOf, intOrDash, clientOf, forwardedClientOf, stripPort, parseDecimal, secondsListToMs, parseClfTime, cookieValue, closingQuote, valueEnd, tokenize, MISMATCH, BAD_TIMESTAMP, BAD_HOST, BAD_STATUS, BAD_BYTES, BAD_DURATION } = helpers;',
     'const { zone, req, starts, ends, steps, times, rejects } = ctx;',
     'return function parse(line, source) {',
     'const len = line.length;',
@@ -276,6 +285,7 @@ export function generateSource(steps: Step[], countFields: boolean): string {
     'let pos = 0, logged = NaN, frac = 0, status = 0, bytes = null, durationMs = null, captured = 0;',
     'let clientS = -1, clientE = -1, xffS = -1, xffE = -1, uaS = -1, uaE = -1, refS = -1, refE = -1, hostS = -1, hostE = -1;',
     "let method = '', path = '', query = '';",
+    keyVariable ? 'let keyS = -1, keyE = -1;' : '',
     'let a = 0, z = 0, b = 0, c = 0, d = 0, e = 0, n = 0, x = 0;',
     'done: {',
   ];
@@ -294,10 +304,18 @@ export function generateSource(steps: Step[], countFields: boolean): string {
     `userAgent: uaS >= 0 && !${dash('uaS', 'uaE')} ? line.slice(uaS, uaE) : '',`,
     `referrer: refS >= 0 && !${dash('refS', 'refE')} ? line.slice(refS, refE) : '',`,
     'host, source,',
+    keyVariable ? `sessionKey: ${sessionKeyValue(keyVariable, dash('keyS', 'keyE'))},` : '',
     '};',
     '};',
   ];
-  return [...prologue, ...out.filter((l) => l !== ''), ...epilogue].join('\n');
+  return [...prologue, ...out, ...epilogue].filter((l) => l !== '').join('\n');
+}
+
+/** The expression for a record's `sessionKey`: '' when the variable was not logged (absent or `-`). */
+function sessionKeyValue(x: RuntimeVariable, isDash: string): string {
+  const raw = 'line.slice(keyS, keyE)';
+  const value = x.sessionKey === SK_COOKIE ? `cookieValue(${raw}, ${JSON.stringify(x.sessionKeyCookie)})` : raw;
+  return `keyS >= 0 && !${isDash} ? ${value} : ''`;
 }
 
 /** Parses lines of one compiled format with its generated function. */
@@ -305,11 +323,16 @@ export class LogFormatParser implements LineParser {
   readonly parse: ParseFunction;
   private readonly ctx: ParserContext;
 
-  /** `countFields`: count captured fields per line (for detection; slightly slower). */
-  constructor(compiled: { steps: Step[] }, zone: ZoneResolver, countFields = false) {
+  /**
+   * `countFields`: count captured fields per line (for detection; slightly slower).
+   * `sessionKey`: also read this key into `record.sessionKey` (a UsageError when the format has
+   * no variable for it; `formatName` names the format in it).
+   */
+  constructor(compiled: { steps: Step[] }, zone: ZoneResolver, countFields = false, sessionKey?: SessionKey, formatName = 'log format') {
+    const steps = sessionKey ? sessionKeySteps(compiled.steps, sessionKey, formatName) : compiled.steps;
     const times: TimeParser[] = [];
     const rejects: ParseResult[] = [];
-    for (const step of compiled.steps) {
+    for (const step of steps) {
       for (const x of step.vars) {
         if (x.code === K_TIME && x.time !== parseClfTime) times.push(x.time as TimeParser);
         if (x.code === K_NUMERIC) rejects.push(Object.freeze({ reject: `bad ${x.name}` }));
@@ -320,12 +343,12 @@ export class LogFormatParser implements LineParser {
       req: { method: '', path: '', query: '' },
       starts: new Int32Array(MAX_RUN_TOKENS),
       ends: new Int32Array(MAX_RUN_TOKENS),
-      steps: compiled.steps,
+      steps,
       times,
       rejects,
       captured: 0,
     };
-    this.parse = parserFactory(compiled.steps, countFields)(HELPERS, this.ctx);
+    this.parse = parserFactory(steps, countFields)(HELPERS, this.ctx);
   }
 
   /** Fields with a value (not empty, not `-`) in the last line parsed, when counting. */

@@ -99,7 +99,17 @@ export interface RuntimeVariable {
   /** For adjacent variables: the character where this one starts inside the joint value ('' = cannot split). */
   splitChar: string;
   spaces: number;
+  /**
+   * Whether this variable holds the `--session-key` value: SK_NONE, SK_VALUE (the value is the
+   * key) or SK_COOKIE (a Cookie header, the key is cookie `sessionKeyCookie` in it).
+   */
+  sessionKey: number;
+  sessionKeyCookie: string;
 }
+
+export const SK_NONE = 0;
+export const SK_VALUE = 1;
+export const SK_COOKIE = 2;
 
 export function toRuntime(x: Variable): RuntimeVariable {
   return {
@@ -113,6 +123,8 @@ export function toRuntime(x: Variable): RuntimeVariable {
     secondsList: x.secondsList === true,
     splitChar: x.kind === 'path' || x.kind === 'uri' ? '/' : x.kind === 'query' || x.kind === 'isArgs' ? '?' : '',
     spaces: x.spaces ?? 0,
+    sessionKey: SK_NONE,
+    sessionKeyCookie: '',
   };
 }
 

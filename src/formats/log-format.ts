@@ -462,6 +462,9 @@ function buildSteps(elements: Element[]): Step[] {
 // ---------------------------------------------------------------------------------------------
 // Formats.
 
+/** Any kind of `--session-key`, when the format logs it (see log-format-key.ts). */
+export const LOG_FORMAT_SESSION_KEYS = ['cookie', 'header', 'field'] as const;
+
 export interface LogFormatDefinition {
   name: string;
   description: string;
@@ -477,7 +480,8 @@ export function defineLogFormat(definition: LogFormatDefinition): LineFormat & {
     description: definition.description,
     compiled,
     detect: (lines) => scoreLines(new LogFormatParser(compiled, UTC, true), lines),
-    create: (options: FormatOptions) => new LogFormatParser(compiled, zoneResolver(options.timeZone)),
+    create: (options: FormatOptions) => new LogFormatParser(compiled, zoneResolver(options.timeZone), false, options.sessionKey, definition.name),
+    sessionKeys: LOG_FORMAT_SESSION_KEYS,
   };
 }
 
@@ -499,7 +503,8 @@ export function customLogFormat(name: string, syntax: Syntax, fallback: string):
         format = compileLogFormat(text, syntax);
         if (compiled.size < 100) compiled.set(text, format);
       }
-      return new LogFormatParser(format, zoneResolver(options.timeZone));
+      return new LogFormatParser(format, zoneResolver(options.timeZone), false, options.sessionKey, name);
     },
+    sessionKeys: LOG_FORMAT_SESSION_KEYS,
   };
 }

@@ -1,4 +1,5 @@
 import type { LogRecord } from '../core/types.js';
+import type { SessionKeyKind } from './session-key.js';
 import type { FormatOptions } from './types.js';
 
 /**
@@ -37,6 +38,8 @@ export interface StreamFormat {
   detect(head: string): number;
   /** Checks the options before any input is read; throws a UsageError listing every problem. */
   validate(options: FormatOptions): void;
+  /** The kinds of `--session-key` this format can read; absent: none (ip+ua only). */
+  sessionKeys?: readonly SessionKeyKind[];
   /** Reads one input. `sourceName` goes into each record's `source`. */
   parse(bytes: AsyncIterable<Buffer>, sourceName: string, options: FormatOptions): AsyncIterable<StreamItem>;
 }

@@ -1,4 +1,5 @@
 import type { LogRecord } from '../core/types.js';
+import type { SessionKey, SessionKeyKind } from './session-key.js';
 
 /**
  * A format turns lines of text into LogRecords. Formats are pure: they never read a file
@@ -14,6 +15,8 @@ export interface FormatOptions {
   timeZone?: string;
   /** For JSON formats: our field → JSON path. */
   map?: Record<string, string>;
+  /** `--session-key` other than ip+ua: fill `record.sessionKey` with its value (see session-key.ts). */
+  sessionKey?: SessionKey;
 }
 
 /** Parses the lines of one input. May keep state (W3C `#Fields` headers change mid-file). */
@@ -35,7 +38,10 @@ export interface LineFormat {
    * Auto-detection picks the highest score and says which and why.
    */
   detect(sampleLines: string[]): number;
+  /** Throws a UsageError when an option cannot be honoured (a `sessionKey` the format does not log). */
   create(options: FormatOptions): LineParser;
+  /** The kinds of `--session-key` this format can read; absent: none (ip+ua only). */
+  sessionKeys?: readonly SessionKeyKind[];
 }
 
 export function isRecord(result: ParseResult): result is LogRecord {

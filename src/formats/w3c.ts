@@ -12,6 +12,7 @@ import {
   TOO_FEW_FIELDS,
 } from './aws-fields.js';
 import { intOrDash, methodOf } from './fields.js';
+import { cookieValue, type SessionKey } from './session-key.js';
 import { parseDecimal, UTC, zoneResolver, type ZoneResolver } from './time.js';
 import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types.js';
 
@@ -34,6 +35,11 @@ import type { FormatOptions, LineFormat, LineParser, ParseResult } from './types
  * (milliseconds, as IIS logs it; `TimeTakenMS` in Advanced Logging).
  *
  * Lines whose method is not a word (`[2]USER` in IIS FTP logs) are not HTTP requests: rejected.
+ *
+ * `--session-key`: field:NAME is column NAME (field:cs-username), header:NAME is column
+ * cs(NAME), cookie:NAME is that cookie in cs(Cookie). The columns come from the #Fields lines,
+ * which may change mid-file, so a line whose header lacks the column has no key (the model
+ * falls back to ip+ua for it and counts it) rather than failing the import.
  */
 
 const IIS_DEFAULT_FIELDS =
@@ -63,12 +69,15 @@ interface Columns {
   userAgent: number;
   referrer: number;
   host: number;
+  /** The `--session-key` column (-1: none), and the cookie to take from it. */
+  key: number;
+  keyCookie: string | null;
   /** Fields a line must have (time, date, method, path). */
   required: number;
   unusable: { reject: string } | null;
 }
 
-function w3cColumns(names: string[]): Columns {
+function w3cColumns(names: string[], sessionKey?: SessionKey): Columns {
   const index = (...aliases: string[]): number => {
     for (const alias of aliases) {
       const i = names.indexOf(alias);
@@ -100,6 +109,8 @@ function w3cColumns(names: string[]): Columns {
     userAgent: index('cs(user-agent)'),
     referrer: index('cs(referer)', 'cs(referrer)'),
     host: index('cs-host', 'cs(host)'),
+    key: sessionKey ? index(keyColumn(sessionKey)) : -1,
+    keyCookie: sessionKey?.kind === 'cookie' ? sessionKey.name : null,
     required: 0,
     unusable: null,
   };
@@ -109,10 +120,17 @@ function w3cColumns(names: string[]): Columns {
   return c;
 }
 
-const IIS_DEFAULT = w3cColumns(IIS_DEFAULT_FIELDS.toLowerCase().split(' '));
+function keyColumn(key: SessionKey): string {
+  const name = key.name.toLowerCase();
+  return key.kind === 'field' ? name : key.kind === 'header' ? `cs(${name})` : 'cs(cookie)';
+}
+
+const IIS_DEFAULT_NAMES = IIS_DEFAULT_FIELDS.toLowerCase().split(' ');
+const IIS_DEFAULT = w3cColumns(IIS_DEFAULT_NAMES);
 
 class W3cParser implements LineParser {
-  private columns = IIS_DEFAULT;
+  private readonly defaults: Columns;
+  private columns: Columns;
   private readonly starts = new Int32Array(MAX_FIELDS);
   private readonly ends = new Int32Array(MAX_FIELDS);
   /** 1 where the value was quoted (and so has no `+` for spaces), 2 where it also holds `""`. */
@@ -124,7 +142,13 @@ class W3cParser implements LineParser {
   /** Every #Fields seen so far, oldest first. */
   private readonly seen: Columns[] = [];
 
-  constructor(private readonly localZone: ZoneResolver) {}
+  constructor(
+    private readonly localZone: ZoneResolver,
+    private readonly sessionKey?: SessionKey,
+  ) {
+    this.defaults = sessionKey ? w3cColumns(IIS_DEFAULT_NAMES, sessionKey) : IIS_DEFAULT;
+    this.columns = this.defaults;
+  }
 
   parse(line: string, source: string): ParseResult {
     if (line.length === 0) return null;
@@ -222,6 +246,11 @@ class W3cParser implements LineParser {
       host: hostWithoutPort(host),
       source,
     };
+    if (this.sessionKey) {
+      // IIS writes spaces as `+` in headers and cookies, never in a username.
+      const value = this.value(line, c.key, n, c.keyCookie !== null || this.sessionKey.kind === 'header');
+      record.sessionKey = c.keyCookie === null || value === '' ? value : cookieValue(value, c.keyCookie);
+    }
     return record;
   }
 
@@ -235,13 +264,13 @@ class W3cParser implements LineParser {
       const c = this.seen[k] as Columns;
       if (c.count === n && c.unusable === null) return c;
     }
-    return IIS_DEFAULT.count === n ? IIS_DEFAULT : this.columns;
+    return this.defaults.count === n ? this.defaults : this.columns;
   }
 
   private directive(line: string): void {
     if (line.startsWith('#Fields:')) {
       const names = line.slice(8).trim().toLowerCase().split(/\s+/).filter((name) => name !== '');
-      this.columns = w3cColumns(names);
+      this.columns = w3cColumns(names, this.sessionKey);
       this.seen.push(this.columns);
       if (this.seen.length > 16) this.seen.shift();
     } else if (line.startsWith('#Date:')) {
@@ -333,5 +362,6 @@ export const w3c: LineFormat = {
   name: 'w3c',
   description: 'W3C extended log format / IIS (#Fields header, may change mid-file; start = date time − time-taken ms)',
   detect: (lines) => scoreSample(new W3cParser(UTC), lines, [FTP_COMMAND]),
-  create: (options: FormatOptions) => new W3cParser(zoneResolver(options.timeZone)),
+  create: (options: FormatOptions) => new W3cParser(zoneResolver(options.timeZone), options.sessionKey),
+  sessionKeys: ['cookie', 'header', 'field'],
 };

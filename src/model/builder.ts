@@ -20,16 +20,24 @@
  *
  * User-given routes (`userRoutes`, user-routes.ts) are matched before the route tree: a path
  * that matches one is keyed to it directly, the others go through the tree.
+ * - `sessions.keyMissing` (with a `sessionKey` other than ip+ua): requests whose record had no
+ *   key value; they were sessionized by client IP + user agent instead.
+ *
+ * Sessions are kept per traffic class (bots.ts): each request goes to the class of its user
+ * agent, `sessions.*` is all traffic, and `sessions.classes` says how much is which. A class's
+ * own statistics are written only when both classes have sessions (otherwise they are the
+ * top-level ones), see `classBlock`.
  *
  * The output is deterministic (no clock, no randomness) and its key order is stable: endpoints
  * by count then key, entry/transition tables by key, so that two models diff cleanly.
  */
 import { ConfigError } from '../core/errors.js';
 import { hashSeed } from '../core/rng.js';
-import type { AggregateSummary, LogRecord, ModelEndpoint, ModelProvenance, TrafficModel } from '../core/types.js';
+import type { AggregateSummary, LogRecord, ModelEndpoint, ModelProvenance, ModelSessionClass, TrafficModel } from '../core/types.js';
 import { aggregateArrivals, aggregatePagesPerSession, aggregateSessionCount, combineAggregates, exponentialDistribution, geometricDistribution, pagePath, type AggregateSource } from './aggregate.js';
 import { ArrivalCounter } from './arrivals.js';
-import { round, toShares } from './distribution.js';
+import { round, StreamingDistribution, toShares } from './distribution.js';
+import { isBot } from './bots.js';
 import { EndpointStats } from './endpoints.js';
 import { ReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
@@ -37,6 +45,7 @@ import { UTC_FRAME, zoneFrame, type ZoneFrame } from './time-zone.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
 import { isStaticAsset } from './static.js';
 import { UserRouteMatcher, type UserRoute } from './user-routes.js';
+import { KeyedThinkTimes } from './think-times.js';
 
 export interface ModelOptions {
   tidemarkVersion: string;
@@ -63,11 +72,19 @@ export interface ModelOptions {
   timeZone?: string;
   /** Only recorded in provenance: the zone timestamps without an offset were read in (`--log-tz`). */
   logTimeZone?: string;
+  /**
+   * What identifies a visitor: 'ip+ua' (the default) or the `--session-key` text
+   * (`cookie:sid`, ...), whose value the records carry in `sessionKey`.
+   */
+  sessionKey?: string;
 }
 
 export const EXIT = '$exit';
 export const OTHER_TEMPLATE = '/:other';
 const DEFAULT_SALT = 'tidemark';
+const IP_UA = 'ip+ua';
+const HUMAN = 0;
+const BOT = 1;
 /** Examples kept per rejection reason. */
 const MAX_EXAMPLES = 5;
 /** Concrete example paths kept in an `/:other` bucket's `:other` pool. */
@@ -106,7 +123,15 @@ export class ModelBuilder {
   private readonly userRoutes: UserRouteMatcher | null;
   private readonly excludeStatic: boolean;
   private excludedStatic = 0;
-  private readonly sessions: Sessionizer;
+  /** One per traffic class: [human, bot]. */
+  private readonly sessions: [Sessionizer, Sessionizer];
+  private readonly sessionKey: string;
+  /** Seeds of the hash of a session key value (apart from ip+ua identities). */
+  private readonly keySeedA: number;
+  private readonly keySeedB: number;
+  private keyMissing = 0;
+  /** Traffic class (HUMAN, BOT) by user agent code, decided at its first request. */
+  private readonly uaClass: number[] = [];
   private readonly frame: ZoneFrame;
   private readonly arrivals: ArrivalCounter;
   private readonly userAgents = new UserAgentCodes();
@@ -153,6 +178,9 @@ export class ModelBuilder {
     const salt = this.salted ? (options.salt as string) : DEFAULT_SALT;
     this.seedA = hashSeed(`a:${salt}`);
     this.seedB = hashSeed(`b:${salt}`);
+    this.keySeedA = hashSeed(`key-a:${salt}`);
+    this.keySeedB = hashSeed(`key-b:${salt}`);
+    this.sessionKey = options.sessionKey ?? IP_UA;
     this.reorder = new ReorderBuffer(this.reorderWindowSec * 1000, (r) => this.process(r));
     this.routes = new RouteTree(
       { paramThreshold: this.paramThreshold, maxNodes: this.maxRouteNodes },
@@ -166,8 +194,8 @@ export class ModelBuilder {
     );
     this.userRoutes = options.userRoutes !== undefined && options.userRoutes.length > 0 ? new UserRouteMatcher(options.userRoutes, (method) => this.routes.externalKey(method)) : null;
     this.excludeStatic = options.excludeStatic === true;
-    this.sessions = new Sessionizer(this.timeoutSec * 1000);
-    this.sessions.onClose = (firstMs, lastMs) => this.arrivals.session(firstMs, lastMs);
+    this.sessions = [new Sessionizer(this.timeoutSec * 1000), new Sessionizer(this.timeoutSec * 1000)];
+    for (const s of this.sessions) s.onClose = (firstMs, lastMs) => this.arrivals.session(firstMs, lastMs);
   }
 
   /** One record, roughly in time order (see `reorderWindowSec`). */
@@ -211,13 +239,13 @@ export class ModelBuilder {
 
   /** Memory-relevant sizes, for tests and `--debug`. */
   memoryStats(): BuilderStats {
-    return { buffered: this.reorder.size, openSessions: this.sessions.openCount, routeNodes: this.routes.nodeCount, provisionalKeys: this.routes.keyCount };
+    return { buffered: this.reorder.size, openSessions: this.sessions[HUMAN].openCount + this.sessions[BOT].openCount, routeNodes: this.routes.nodeCount, provisionalKeys: this.routes.keyCount };
   }
 
   finish(): TrafficModel {
     if (this.model !== null) return this.model;
     this.reorder.drain();
-    this.sessions.closeAll();
+    for (const s of this.sessions) s.closeAll();
     const aggregate = this.requests === 0 && this.aggregates.length > 0 ? combineAggregates(this.aggregates) : null;
     if (aggregate !== null) {
       // Pages through the user routes and the route tree like logged paths (the same templates), counted by pageviews.
@@ -234,26 +262,36 @@ export class ModelBuilder {
     const { endpoints, keyOf } = this.rankEndpoints(routes);
     const find = (id: number): string => (id === EXIT_ID ? EXIT : (keyOf.get(this.routes.find(id)) as string));
 
-    const entryCounts = new Map<string, number>();
-    for (const [id, c] of this.sessions.entries()) {
-      const key = find(id);
-      entryCounts.set(key, (entryCounts.get(key) ?? 0) + c);
-    }
-    const transitionCounts = new Map<string, Map<string, number>>();
-    for (const [fromId, row] of this.sessions.transitionCounts()) {
-      const from = find(fromId);
-      let out = transitionCounts.get(from);
-      if (out === undefined) transitionCounts.set(from, (out = new Map()));
-      for (const [toId, c] of row) {
-        const to = find(toId);
-        out.set(to, (out.get(to) ?? 0) + c);
-      }
-    }
-    const transitions: Record<string, Record<string, number>> = {};
-    for (const from of sortedKeys(transitionCounts)) {
-      const row = transitionCounts.get(from) as Map<string, number>;
-      transitions[from] = toShares(sortedKeys(row).map((to) => [to, row.get(to) as number]));
-    }
+    const human = this.sessions[HUMAN];
+    const bot = this.sessions[BOT];
+    const tables = this.sessions.map((s) => classTables(s, find));
+    const all = mergeTables(tables);
+    const merged = (pick: (s: Sessionizer) => StreamingDistribution): StreamingDistribution => {
+      if (bot.count === 0) return pick(human);
+      if (human.count === 0) return pick(bot);
+      const d = new StreamingDistribution();
+      d.merge(pick(human));
+      d.merge(pick(bot));
+      return d;
+    };
+    const classBlock = (i: number): ModelSessionClass => {
+      const s = this.sessions[i] as Sessionizer;
+      const block = { count: s.count, requests: s.length.sum };
+      // A class holding every session (or none) has the top-level statistics: no copy.
+      if (human.count === 0 || bot.count === 0) return block;
+      const t = tables[i] as ClassTables;
+      const thinkTimeMs = s.thinkTimeMs.toDistribution(1);
+      return {
+        ...block,
+        length: s.length.toDistribution(2),
+        durationSec: s.durationSec.toDistribution(3),
+        thinkTimeMs,
+        entry: entryShares(t.entry),
+        transitions: transitionShares(t.transitions),
+        thinkTimeByTransition: t.think.toModel(thinkTimeMs),
+      };
+    };
+    const thinkTimeMs = merged((s) => s.thinkTimeMs).toDistribution(1);
 
     this.model = {
       schemaVersion: 1,
@@ -261,14 +299,17 @@ export class ModelBuilder {
       totals: { requests: this.requests, rejected: this.rejectedCount, lines: this.requests + this.rejectedCount + this.excludedStatic },
       endpoints,
       sessions: {
-        count: this.sessions.count,
-        key: 'ip+ua',
+        count: human.count + bot.count,
+        key: this.sessionKey,
         timeoutSec: this.timeoutSec,
-        length: this.sessions.length.toDistribution(2),
-        durationSec: this.sessions.durationSec.toDistribution(3),
-        thinkTimeMs: this.sessions.thinkTimeMs.toDistribution(1),
-        entry: toShares(sortedKeys(entryCounts).map((k) => [k, entryCounts.get(k) as number])),
-        transitions,
+        length: merged((s) => s.length).toDistribution(2),
+        durationSec: merged((s) => s.durationSec).toDistribution(3),
+        thinkTimeMs,
+        entry: entryShares(all.entry),
+        transitions: transitionShares(all.transitions),
+        thinkTimeByTransition: all.think.toModel(thinkTimeMs),
+        ...(this.sessionKey !== IP_UA ? { keyMissing: this.keyMissing } : {}),
+        classes: { human: classBlock(HUMAN), bot: classBlock(BOT) },
       },
       arrivals: this.arrivals.finish(),
       provenance: {
@@ -276,7 +317,7 @@ export class ModelBuilder {
         sources: this.sources,
         rejected: Object.fromEntries(sortedKeys(this.rejected).map((reason) => [reason, this.rejected.get(reason) as { count: number; examples: string[] }])),
         options: {
-          sessionKey: 'ip+ua',
+          sessionKey: this.sessionKey,
           sessionTimeoutSec: this.timeoutSec,
           maxEndpoints: this.maxEndpoints,
           reorderWindowSec: this.reorderWindowSec,
@@ -314,11 +355,32 @@ export class ModelBuilder {
     const status = record.status;
     const keyId = this.userRoutes?.keyFor(method, record.path) ?? this.routes.keyFor(method, record.path, status === 0 || (status >= 100 && status < 400));
     (this.stats[keyId] as EndpointStats).add(record);
-    const identity = identityHash(this.seedA, this.seedB, record.client ?? '', this.userAgents.code(record.userAgent ?? ''));
-    const started = this.sessions.observe(identity, record.timeMs, keyId);
+    const userAgent = record.userAgent ?? '';
+    const uaCode = this.userAgents.code(userAgent);
+    let identity: number;
+    if (this.sessionKey === IP_UA) identity = identityHash(this.seedA, this.seedB, record.client ?? '', uaCode);
+    else {
+      const key = record.sessionKey;
+      if (key !== undefined && key !== '') identity = identityHash(this.keySeedA, this.keySeedB, key, 0);
+      else {
+        this.keyMissing++;
+        identity = identityHash(this.seedA, this.seedB, record.client ?? '', uaCode);
+      }
+    }
+    const started = (this.sessions[this.classOf(uaCode, userAgent)] as Sessionizer).observe(identity, record.timeMs, keyId);
     this.arrivals.request(record.timeMs, started);
     this.requests++;
-    if (this.routes.takeUnionsIfOver(REMAP_EVERY_UNIONS)) this.sessions.remap((id) => this.routes.find(id));
+    if (this.routes.takeUnionsIfOver(REMAP_EVERY_UNIONS)) {
+      for (const s of this.sessions) s.remap((id) => this.routes.find(id));
+    }
+  }
+
+  /** HUMAN or BOT by user agent, decided once per distinct user agent (see bots.ts). */
+  private classOf(uaCode: number, userAgent: string): number {
+    if (uaCode < 0) return isBot(userAgent) ? BOT : HUMAN; // past UserAgentCodes' capacity
+    let c = this.uaClass[uaCode];
+    if (c === undefined) this.uaClass[uaCode] = c = isBot(userAgent) ? BOT : HUMAN;
+    return c;
   }
 
   /**
@@ -376,6 +438,62 @@ export class ModelBuilder {
     endpoints.sort((a, b) => b.count - a.count || compare(a.key, b.key));
     return { endpoints, keyOf };
   }
+}
+
+interface ClassTables {
+  entry: Map<string, number>;
+  transitions: Map<string, Map<string, number>>;
+  think: KeyedThinkTimes;
+}
+
+/** A sessionizer's entry, transition and think-time tables with key ids resolved to endpoint keys. */
+function classTables(s: Sessionizer, find: (id: number) => string): ClassTables {
+  const entry = new Map<string, number>();
+  for (const [id, c] of s.entries()) {
+    const key = find(id);
+    entry.set(key, (entry.get(key) ?? 0) + c);
+  }
+  const transitions = new Map<string, Map<string, number>>();
+  for (const [fromId, row] of s.transitionCounts()) addRow(transitions, find(fromId), [...row].map(([toId, c]) => [find(toId), c]));
+  const think = new KeyedThinkTimes();
+  for (const [fromId, row] of s.thinkByTransition.entries()) {
+    const from = find(fromId);
+    for (const [toId, slot] of row) think.add(from, find(toId), slot);
+  }
+  return { entry, transitions, think };
+}
+
+function addRow(table: Map<string, Map<string, number>>, from: string, row: Iterable<[string, number]>): void {
+  let out = table.get(from);
+  if (out === undefined) table.set(from, (out = new Map()));
+  for (const [to, c] of row) out.set(to, (out.get(to) ?? 0) + c);
+}
+
+/** The tables of all traffic: the classes' counts added up. */
+function mergeTables(parts: ClassTables[]): ClassTables {
+  if (parts.length === 1 || parts.slice(1).every((p) => p.entry.size === 0 && p.transitions.size === 0)) return parts[0] as ClassTables;
+  const entry = new Map<string, number>();
+  const transitions = new Map<string, Map<string, number>>();
+  const think = new KeyedThinkTimes();
+  for (const part of parts) {
+    for (const [key, c] of part.entry) entry.set(key, (entry.get(key) ?? 0) + c);
+    for (const [from, row] of part.transitions) addRow(transitions, from, row);
+    think.addAll(part.think);
+  }
+  return { entry, transitions, think };
+}
+
+function entryShares(counts: Map<string, number>): Record<string, number> {
+  return toShares(sortedKeys(counts).map((k) => [k, counts.get(k) as number]));
+}
+
+function transitionShares(counts: Map<string, Map<string, number>>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const from of sortedKeys(counts)) {
+    const row = counts.get(from) as Map<string, number>;
+    out[from] = toShares(sortedKeys(row).map((to) => [to, row.get(to) as number]));
+  }
+  return out;
 }
 
 /** One real-looking path of a route (each parameter its most frequent value), or null. */

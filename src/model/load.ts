@@ -216,6 +216,42 @@ function checkArrivalDetail(c: Checker, a: Json): void {
 }
 
 /**
+ * The statistics of sessions (all traffic, or one class): distributions, entry and transition
+ * tables, per-transition think times. `required`: all but the last are required (top level);
+ * in a class block every one is optional.
+ */
+function checkSessionStats(c: Checker, s: Json, path: string, known: Set<string> | null, required: boolean): void {
+  for (const field of ['length', 'durationSec', 'thinkTimeMs']) {
+    if (required || s[field] !== undefined) checkDistribution(c, s[field], `${path}.${field}`);
+  }
+  if (required || s.entry !== undefined) checkProbabilities(c, s.entry, `${path}.entry`, known, false);
+  if (required || s.transitions !== undefined) {
+    const transitions = c.object(s.transitions, `${path}.transitions`);
+    if (transitions !== null) {
+      for (const [from, row] of Object.entries(transitions)) {
+        const rowPath = prop(`${path}.transitions`, from);
+        if (known !== null && !known.has(from)) c.fail(rowPath, 'not an endpoint of this model');
+        checkProbabilities(c, row, rowPath, known, true);
+      }
+    }
+  }
+  if (s.thinkTimeByTransition !== undefined) {
+    const table = c.object(s.thinkTimeByTransition, `${path}.thinkTimeByTransition`);
+    if (table === null) return;
+    for (const [from, row] of Object.entries(table)) {
+      const rowPath = prop(`${path}.thinkTimeByTransition`, from);
+      if (known !== null && !known.has(from)) c.fail(rowPath, 'not an endpoint of this model');
+      const r = c.object(row, rowPath);
+      if (r === null) continue;
+      for (const [to, d] of Object.entries(r)) {
+        if (known !== null && !known.has(to)) c.fail(prop(rowPath, to), 'not an endpoint of this model');
+        checkDistribution(c, d, prop(rowPath, to));
+      }
+    }
+  }
+}
+
+/**
  * Checks that `json` (a parsed model file) is a valid model and returns it typed. `where` names
  * the file in messages. Throws an InputError listing every problem found.
  */
@@ -253,16 +289,19 @@ export function parseModel(json: unknown, where: string): TrafficModel {
       c.number(s.count, '$.sessions.count', { min: 0, integer: true });
       c.string(s.key, '$.sessions.key');
       c.number(s.timeoutSec, '$.sessions.timeoutSec', { min: 0 });
-      checkDistribution(c, s.length, '$.sessions.length');
-      checkDistribution(c, s.durationSec, '$.sessions.durationSec');
-      checkDistribution(c, s.thinkTimeMs, '$.sessions.thinkTimeMs');
-      checkProbabilities(c, s.entry, '$.sessions.entry', known, false);
-      const transitions = c.object(s.transitions, '$.sessions.transitions');
-      if (transitions !== null) {
-        for (const [from, row] of Object.entries(transitions)) {
-          const path = prop('$.sessions.transitions', from);
-          if (known !== null && !known.has(from)) c.fail(path, 'not an endpoint of this model');
-          checkProbabilities(c, row, path, known, true);
+      checkSessionStats(c, s, '$.sessions', known, true);
+      if (s.keyMissing !== undefined) c.number(s.keyMissing, '$.sessions.keyMissing', { min: 0, integer: true });
+      if (s.classes !== undefined) {
+        const classes = c.object(s.classes, '$.sessions.classes');
+        if (classes !== null) {
+          for (const name of ['human', 'bot']) {
+            const path = `$.sessions.classes.${name}`;
+            const k = c.object(classes[name], path);
+            if (k === null) continue;
+            c.number(k.count, `${path}.count`, { min: 0, integer: true });
+            c.number(k.requests, `${path}.requests`, { min: 0, integer: true });
+            checkSessionStats(c, k, path, known, false);
+          }
         }
       }
     }

@@ -19,10 +19,15 @@
  *
  * Per session: its length (requests), duration (first to last request start), the gaps between
  * consecutive request starts (think times), its entry endpoint, and the transitions between
- * consecutive endpoints and from the last one to the exit state. Endpoints are the route tree's
- * provisional key ids (integers); `remap` brings them up to date after keys merged.
+ * consecutive endpoints and from the last one to the exit state, and the think times of each
+ * transition (bounded, see think-times.ts). Endpoints are the route tree's provisional key ids
+ * (integers); `remap` brings them up to date after keys merged.
+ *
+ * One Sessionizer serves one traffic class (the builder keeps one for people and one for bots,
+ * see bots.ts), so a session never mixes classes.
  */
 import { StreamingDistribution } from './distribution.js';
+import { TransitionThinkTimes } from './think-times.js';
 
 /** Transition target id of the exit state; key ids are ≥ 0, so −1 is free. */
 export const EXIT_ID = -1;
@@ -42,6 +47,8 @@ export class Sessionizer {
   readonly length = new StreamingDistribution();
   readonly durationSec = new StreamingDistribution();
   readonly thinkTimeMs = new StreamingDistribution();
+  /** Think times per transition (from key id → to key id), bounded. */
+  readonly thinkByTransition = new TransitionThinkTimes();
   private open = new Map<number, OpenSession>();
   private queue: OpenSession[] = [];
   private queueHead = 0;
@@ -80,6 +87,7 @@ export class Sessionizer {
       return true;
     }
     this.thinkTimeMs.add(timeMs - s.lastMs);
+    this.thinkByTransition.add(s.lastKey, keyId, timeMs - s.lastMs);
     this.countTransition(s.lastKey, keyId);
     s.lastMs = timeMs;
     s.count++;
@@ -114,6 +122,7 @@ export class Sessionizer {
       }
     }
     this.transitions = transitions;
+    this.thinkByTransition.remap(find);
     for (const s of this.open.values()) s.lastKey = find(s.lastKey);
   }
 

@@ -40,6 +40,8 @@ export interface ModelSummary {
     length: { mean: number; p50: number; p90: number };
     durationSec: { mean: number; p50: number; p90: number };
     thinkTimeMs: { p50: number; p90: number };
+    /** Bots and crawlers (by user agent): their sessions and requests, and shares of all; null in older models. */
+    bots: { sessions: number; requests: number; sessionShare: number; requestShare: number } | null;
   };
   topEntries: { key: string; share: number }[];
   /** How sessions begin: the first two or three steps (ending early at the exit), by share of sessions. */
@@ -82,6 +84,7 @@ export function modelSummaryJson(model: TrafficModel): ModelSummary {
       length: pick3(sessions.length),
       durationSec: pick3(sessions.durationSec),
       thinkTimeMs: { p50: sessions.thinkTimeMs.p50, p90: sessions.thinkTimeMs.p90 },
+      bots: botShare(model),
     },
     topEntries: Object.entries(sessions.entry)
       .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
@@ -227,6 +230,19 @@ function weekdayOfDate(iso: string): string {
   return WEEKDAY_NAMES[(d.getUTCDay() + 6) % 7] as string;
 }
 
+function botShare(model: TrafficModel): ModelSummary['sessions']['bots'] {
+  const classes = model.sessions.classes;
+  if (classes === undefined) return null;
+  const { count, requests } = classes.bot;
+  const allRequests = classes.human.requests + requests;
+  return {
+    sessions: count,
+    requests,
+    sessionShare: model.sessions.count > 0 ? round(count / model.sessions.count, 4) : 0,
+    requestShare: allRequests > 0 ? round(requests / allRequests, 4) : 0,
+  };
+}
+
 /**
  * The most likely openings of a session: entry → next → next, each step weighted by the
  * transition matrix, a path ending early when it reaches the exit. The shares of all openings
@@ -330,6 +346,9 @@ export function renderModelSummary(model: TrafficModel, opts: { color?: boolean;
     `  duration   mean ${formatDurationMs(ss.durationSec.mean * 1000)}  p50 ${formatDurationMs(ss.durationSec.p50 * 1000)}  p90 ${formatDurationMs(ss.durationSec.p90 * 1000)}`,
   );
   out.push(`  think time p50 ${formatDurationMs(ss.thinkTimeMs.p50)}  p90 ${formatDurationMs(ss.thinkTimeMs.p90)}`);
+  if (ss.bots !== null) {
+    out.push(`  bots       ${fmtInt(ss.bots.sessions)} sessions (${fmtPct(ss.bots.sessionShare)}), ${fmtInt(ss.bots.requests)} requests (${fmtPct(ss.bots.requestShare)}) by user agent`);
+  }
 
   if (s.topEntries.length > 0) {
     out.push('', bold('Top entry endpoints'));

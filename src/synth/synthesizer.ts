@@ -1,6 +1,6 @@
 import { createRng, hashSeed } from '../core/rng.js';
 import type { Rng } from '../core/rng.js';
-import type { ModelEndpoint, PlannedRequest, SessionPlan, TrafficModel } from '../core/types.js';
+import type { Distribution, ModelEndpoint, PlannedRequest, SessionPlan, TrafficModel } from '../core/types.js';
 import { pickWeighted, sampleDistribution } from './sample.js';
 
 export const EXIT = '$exit';
@@ -20,7 +20,8 @@ function toTable(probabilities: Record<string, number>, usable: (key: string) =>
 
 /**
  * Turns the model into concrete sessions: an entry endpoint, a first-order Markov walk until
- * the exit state, think times sampled from the model's distribution, path parameters filled
+ * the exit state, think times sampled from the transition's own distribution where the model
+ * has one (`thinkTimeByTransition`), else from the overall one, path parameters filled
  * from the model's pools of real values. Session `id` alone decides its content (each session
  * has its own RNG stream derived from the seed), so any process can build any session.
  */
@@ -28,6 +29,7 @@ export class SessionSynthesizer {
   private readonly endpoints = new Map<string, ModelEndpoint>();
   private readonly entry: Table;
   private readonly transitions = new Map<string, Table>();
+  private readonly thinkByTransition = new Map<string, Map<string, Distribution>>();
   private readonly mix: Table;
   private readonly maxLength: number;
   /** No navigation in the model (an aggregated source): pages drawn from the mix, length from the distribution. */
@@ -49,6 +51,9 @@ export class SessionSynthesizer {
     this.mix = toTable(Object.fromEntries(model.endpoints.map((e) => [e.key, e.count])), (key) => this.endpoints.has(key));
     for (const [from, row] of Object.entries(model.sessions.transitions)) {
       this.transitions.set(from, toTable(row, usable));
+    }
+    for (const [from, row] of Object.entries(model.sessions.thinkTimeByTransition ?? {})) {
+      this.thinkByTransition.set(from, new Map(Object.entries(row)));
     }
     this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
     this.independent = Object.keys(model.sessions.entry).length === 0 && Object.keys(model.sessions.transitions).length === 0;
@@ -86,6 +91,11 @@ export class SessionSynthesizer {
     };
   }
 
+  /** The think-time distribution of the gap from `from` to `to`: the transition's own, else the overall one. */
+  thinkTimeOf(from: string, to: string): Distribution {
+    return this.thinkByTransition.get(from)?.get(to) ?? this.model.sessions.thinkTimeMs;
+  }
+
   /** The replayable endpoints (those with a concrete route). */
   endpointKeys(): string[] {
     return [...this.endpoints.keys()];
@@ -97,6 +107,7 @@ export class SessionSynthesizer {
     let key = pickWeighted(this.entry.entries, this.entry.total, rng);
     // Without navigation, the session's length is drawn first and each page from the mix.
     const length = this.independent ? Math.min(this.maxLength, Math.max(1, Math.round(sampleDistribution(this.model.sessions.length, rng)))) : this.maxLength;
+    let previous: string | undefined;
     while (key !== undefined && key !== EXIT && requests.length < length) {
       const endpoint = this.endpoints.get(key);
       if (!endpoint) break;
@@ -106,8 +117,9 @@ export class SessionSynthesizer {
         method: endpoint.method,
         path: fillPath(endpoint, rng, params),
         params,
-        thinkTimeMs: requests.length === 0 ? 0 : Math.max(0, sampleDistribution(this.model.sessions.thinkTimeMs, rng)),
+        thinkTimeMs: previous === undefined ? 0 : Math.max(0, sampleDistribution(this.thinkTimeOf(previous, key), rng)),
       });
+      previous = key;
       if (this.independent) {
         key = pickWeighted(this.entry.entries, this.entry.total, rng);
         continue;

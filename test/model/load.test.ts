@@ -35,6 +35,24 @@ function multiDayModel(): TrafficModel {
   return JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
 }
 
+/**
+ * A model with every optional part: a bot class beside people (so both classes carry their own
+ * statistics) and transitions frequent enough to have their own think times.
+ */
+function fullModel(): TrafficModel {
+  const b = new ModelBuilder(OPTIONS);
+  for (let i = 0; i < 60; i++) {
+    b.add(rec({ at: i * SEC, path: `/api/products/${i % 4}`, query: 'sort=price', bytes: 100 + i, durationMs: 10 + i, client: `10.0.0.${i % 3}` }));
+    b.add(rec({ at: i * SEC + 300, path: i % 2 === 0 ? '/robots.txt' : `/api/products/${i % 5}`, client: '66.249.66.1', userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }));
+    b.add(rec({ at: i * SEC + 500, method: 'POST', path: '/api/cart', client: `10.0.0.${i % 3}` }));
+  }
+  b.noteSource({ name: 'access.log', format: 'combined', lines: 180, accepted: 180, rejected: 0 });
+  const model = JSON.parse(JSON.stringify(b.finish())) as TrafficModel;
+  expect(model.sessions.classes?.bot.thinkTimeMs).toBeDefined();
+  expect(Object.keys(model.sessions.thinkTimeByTransition ?? {})).not.toHaveLength(0);
+  return model;
+}
+
 function problemsOf(json: unknown): string[] {
   try {
     parseModel(json, 'model.json');
@@ -126,6 +144,28 @@ describe('parseModel', () => {
     for (const p of e.problems) expect(e.message).toContain(p);
   });
 
+  it('loads a model written before traffic classes and per-transition think times', () => {
+    const older = fullModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    delete older.sessions.classes;
+    delete older.sessions.thinkTimeByTransition;
+    delete older.sessions.keyMissing;
+    expect(parseModel(older, 'model.json')).toBe(older);
+  });
+
+  it('checks the class blocks and per-transition think times like the top-level tables', () => {
+    const model = fullModel() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    model.sessions.classes.bot.entry['GET /nowhere'] = 1;
+    delete model.sessions.classes.human.requests;
+    model.sessions.thinkTimeByTransition['GET /api/products/:id']['POST /api/cart'].quantiles = [2, 1];
+    model.sessions.keyMissing = -1;
+    expect(problemsOf(model)).toEqual([
+      'model.json: $.sessions.thinkTimeByTransition["GET /api/products/:id"]["POST /api/cart"].quantiles[1]: quantiles must not decrease (1 after 2)',
+      'model.json: $.sessions.keyMissing: must be ≥ 0, got -1',
+      'model.json: $.sessions.classes.human.requests: missing (expected a number)',
+      'model.json: $.sessions.classes.bot.entry["GET /nowhere"]: not an endpoint of this model',
+    ]);
+  });
+
   it('rejects what is not a model at all', () => {
     expect(problemsOf([])).toEqual(['model.json: $: expected an object, got array']);
     expect(problemsOf({})).toContain('model.json: $.schemaVersion: missing (expected 1)');
@@ -201,6 +241,7 @@ describe('parseModel', () => {
     ['a short log, static assets kept', () => validModel(), 'kept'],
     ['a short log, static assets excluded', () => validModel({ excludeStatic: true }), 'excluded'],
     ['a log of two days (weekday × hour, concurrency)', multiDayModel, 'days'],
+    ['bots beside people, think times per transition', fullModel, 'full'],
   ] as const) describe(`agrees with schema/model.schema.json (${name})`, () => {
     const schema = JSON.parse(readFileSync(new URL('../../schema/model.schema.json', import.meta.url), 'utf8')) as Schema;
     const model = make();
@@ -211,7 +252,14 @@ describe('parseModel', () => {
       const paths = fields.map((f) => jsonPath(f.keys));
       const expected = ['$.arrivals.peak.sessionsPerMinute', '$.arrivals.peak.localStart', '$.arrivals.sessionsPerMinuteOfDay', '$.arrivals.concurrency.littlesLaw.ratio'];
       if (kind === 'days') expected.push('$.arrivals.sessionsPerWeekdayHour', '$.arrivals.requestsPerWeekdayHour', '$.arrivals.concurrency.peakAt');
-      else {
+      else if (kind === 'full') {
+        expected.push(
+          '$.sessions.thinkTimeByTransition["GET /api/products/:id"]["POST /api/cart"].quantiles',
+          '$.sessions.classes.bot.thinkTimeMs.p50',
+          '$.sessions.classes.human.transitions["GET /api/products/:id"]',
+          '$.sessions.classes.human.thinkTimeByTransition["GET /api/products/:id"]["POST /api/cart"]',
+        );
+      } else {
         expected.push('$.endpoints[0].latencyMs.p99', '$.endpoints[0].params[":id"]', '$.sessions.transitions["GET /api/products/:id"]', '$.provenance.sources[0].rejected');
         expected.push('$.endpoints[0].query.a0.top', '$.endpoints[0].query.a0.distinct', '$.endpoints[0].queryOther.names', '$.provenance.userRoutes.matched');
         expected.push(kind === 'excluded' ? '$.provenance.excluded.static' : '$.endpoints[2].static');
