@@ -1,10 +1,9 @@
 /**
  * Builds the traffic model from a stream of records, in one pass and bounded memory.
  *
- *   add(record) → reorder buffer (min-heap, `reorderWindowSec`) → in time order:
- *     route tree → provisional endpoint key → endpoint statistics
- *                                          → sessionizer (entry, transitions, think times)
- *                                          → arrivals (per clock hour)
+ *   add(record) → route tree → provisional endpoint key → endpoint statistics
+ *              → (time, session identity, key) → reorder buffer (`reorderWindowSec`) → in time
+ *                order: sessionizer (entry, transitions, think times) → arrivals (per clock hour)
  *   finish() → cardinality decisions in the route tree, provisional keys remapped to templates,
  *              endpoint cap (the rest in `METHOD /:other` buckets), probabilities, rounding.
  *
@@ -17,6 +16,18 @@
  *   neither (comments, blank lines, headers) are only in `provenance.sources[].lines`, as the
  *   source reported them.
  *
+ * Only what needs time order waits for it. The route tree and the endpoint statistics take each
+ * record as it arrives; what the sessionizer and the arrival counts need from it (its time, the
+ * 52-bit session identity hash, the provisional key) waits in the reorder buffer as three numbers
+ * in typed arrays. So memory for the window is ~50 bytes per record held, not the record and
+ * the line its strings point into, and the records themselves die young (cheap to collect).
+ * For input in time order (one log, or several merged by time) this is exactly the former
+ * all-in-time-order pipeline. For records that arrive out of order within the window, the one
+ * deliberate approximation: route and query value pools (`TopValues`, sampled once full) and the
+ * freezing of wide tree positions see them in arrival order, so tie-breaks among equally frequent
+ * values may differ from a fully time-sorted pass; counts, shares, distributions, sessions and
+ * arrivals do not depend on it.
+ *
  * The output is deterministic (no clock, no randomness) and its key order is stable: endpoints
  * by count then key, entry/transition tables by key, so that two models diff cleanly.
  */
@@ -26,7 +37,7 @@ import type { LogRecord, ModelEndpoint, ModelProvenance, TrafficModel } from '..
 import { ArrivalCounter } from './arrivals.js';
 import { round, toShares } from './distribution.js';
 import { EndpointStats } from './endpoints.js';
-import { ReorderBuffer } from './reorder.js';
+import { PairReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
 
@@ -82,7 +93,7 @@ export class ModelBuilder {
   private readonly salted: boolean;
   private readonly seedA: number;
   private readonly seedB: number;
-  private readonly reorder: ReorderBuffer<LogRecord>;
+  private readonly reorder: PairReorderBuffer;
   private readonly routes: RouteTree;
   private readonly sessions: Sessionizer;
   private readonly arrivals = new ArrivalCounter();
@@ -121,7 +132,7 @@ export class ModelBuilder {
     const salt = this.salted ? (options.salt as string) : DEFAULT_SALT;
     this.seedA = hashSeed(`a:${salt}`);
     this.seedB = hashSeed(`b:${salt}`);
-    this.reorder = new ReorderBuffer(this.reorderWindowSec * 1000, (r) => this.process(r));
+    this.reorder = new PairReorderBuffer(this.reorderWindowSec * 1000, (timeMs, identity, keyId) => this.inOrder(timeMs, identity, keyId));
     this.routes = new RouteTree(
       { paramThreshold: this.paramThreshold, maxNodes: this.maxRouteNodes },
       (id, method) => {
@@ -142,7 +153,11 @@ export class ModelBuilder {
       this.reject('bad record', record.source);
       return;
     }
-    if (!this.reorder.push(record)) this.reject('out of order', record.source);
+    if (record.timeMs < this.reorder.releasedMs) {
+      this.reject('out of order', record.source);
+      return;
+    }
+    this.process(record);
   }
 
   /** A line a parser could not read: counted by reason with a few "file:line" examples. */
@@ -229,17 +244,23 @@ export class ModelBuilder {
     return this.model;
   }
 
-  /** A record in time order. */
+  /** A record as it arrives (no earlier than the reorder buffer's last release). */
   private process(record: LogRecord): void {
     const method = normalizeMethod(record.method);
     const status = record.status;
     const keyId = this.routes.keyFor(method, record.path, status === 0 || (status >= 100 && status < 400));
     (this.stats[keyId] as EndpointStats).add(record);
     const identity = identityHash(this.seedA, this.seedB, record.client ?? '', this.userAgents.code(record.userAgent ?? ''));
-    const started = this.sessions.observe(identity, record.timeMs, keyId);
-    this.arrivals.request(record.timeMs, started);
     this.requests++;
+    this.reorder.push(record.timeMs, identity, keyId);
     if (this.routes.takeUnionsIfOver(REMAP_EVERY_UNIONS)) this.sessions.remap((id) => this.routes.find(id));
+  }
+
+  /** What sessions and arrivals need of a record, in time order. */
+  private inOrder(timeMs: number, identity: number, keyId: number): void {
+    // The key may have merged while the record waited: its representative now.
+    const started = this.sessions.observe(identity, timeMs, this.routes.find(keyId));
+    this.arrivals.request(timeMs, started);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/rng.js';
 import { ModelBuilder } from '../../src/model/builder.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from '../../src/model/sessions.js';
 import type { LogRecord, TrafficModel } from '../../src/core/types.js';
@@ -109,5 +110,24 @@ describe('sessionization', () => {
     expect([codes.code('A'), codes.code('B'), codes.code('A')]).toEqual([0, 1, 0]);
     expect(codes.code('C')).toBeLessThan(0);
     expect(codes.code('C')).toBe(codes.code('C'));
+  });
+
+  it('user agent codes: the cache answers as the map would, collisions included', () => {
+    const codes = new UserAgentCodes(5_000);
+    const expected = new Map<string, number>();
+    const rng = createRng(11);
+    // 3,000 distinct agents (many share a length and characters: the cache's slots collide),
+    // asked for in random order, each as a fresh string built from parts.
+    const agent = (i: number): string => ['Mozilla/5.0 (X11; Linux) ', 'bench-client/', ''][i % 3] + String(i);
+    const got: number[] = [];
+    const want: number[] = [];
+    for (let k = 0; k < 30_000; k++) {
+      const i = Math.floor(rng.next() * 3_000);
+      const ua = agent(i).split('').join('');
+      got.push(codes.code(ua));
+      if (!expected.has(ua)) expected.set(ua, expected.size);
+      want.push(expected.get(ua) as number);
+    }
+    expect(got).toEqual(want);
   });
 });
