@@ -124,10 +124,10 @@ function raw(value: string): string {
  * `recordWriter` gives, without building a string per record (a template of 25 pieces, an
  * escape scan of their concatenation, then a join: about 2 µs a record in all).
  *
- * Each record's strings are copied character by character while checking that none needs JSON
- * escaping (quote, backslash, control characters) or is outside printable ASCII; a record with
- * any such character (rare in access logs) is written from `recordWriter`'s text instead, so
- * the output is always exactly what JSON.stringify would give. The buffer holds UTF-8; `take()`
+ * A record's strings are written as UTF-8 in one native call, then copied byte by byte into
+ * place while checking that none needs JSON escaping (quote, backslash, control characters) or
+ * is outside printable ASCII; a record with any such character (rare in access logs) is written
+ * from `recordWriter`'s text instead, so the output is always exactly what JSON.stringify gives. The buffer holds UTF-8; `take()`
  * returns it as a string. Memory: one buffer of `size` bytes plus the longest single record.
  */
 export class NdjsonEncoder {
@@ -136,6 +136,7 @@ export class NdjsonEncoder {
   private readonly slow = recordWriter();
   private cachedSec = NaN;
   private readonly prefix = new Uint8Array(19); // 2026-11-27T20:00:00
+  private scratch = Buffer.allocUnsafe(4096);
 
   constructor(private readonly size: number) {
     this.buffer = Buffer.allocUnsafe(size + 1024);
@@ -155,37 +156,47 @@ export class NdjsonEncoder {
   /** Encodes one record; true once the buffer holds `size` bytes or more (time to `take`). */
   add(r: LogRecord): boolean {
     const { method, path, query, client, userAgent, referrer, host, source } = r;
-    // Every character of the strings takes one byte on this path; numbers and keys < 240.
-    const most = method.length + path.length + query.length + client.length + userAgent.length + referrer.length + host.length + source.length + 240;
+    // The strings, in one native UTF-8 write: a byte per character exactly when all are ASCII.
+    // (Reading them one character at a time from JavaScript is slow: they come in several
+    // string representations (slices of the line, concatenations, literals) and the loop over
+    // them does not stay optimized.)
+    const all = method + path + query + client + userAgent + referrer + host + source;
+    const n = all.length;
+    if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(n * 2);
+    const most = n + 240; // keys, punctuation, time and numbers take less than 240 bytes
     if (this.pos + most > this.buffer.length) this.grow(most);
     const start = this.pos;
     const b = this.buffer;
-    let p = start;
-    p = put(b, p, K_TIME);
-    p = this.time(b, p, r.timeMs);
-    if (p >= 0) p = put(b, p, K_METHOD);
-    if (p >= 0) p = putString(b, p, method);
-    if (p >= 0) p = put(b, p, K_PATH);
-    if (p >= 0) p = putString(b, p, path);
-    if (p >= 0) p = put(b, p, K_QUERY);
-    if (p >= 0) p = putString(b, p, query);
-    if (p >= 0) p = put(b, p, K_STATUS);
-    if (p >= 0) p = putNumber(b, p, r.status);
-    if (p >= 0) p = put(b, p, K_BYTES);
-    if (p >= 0) p = putNumber(b, p, r.bytes);
-    if (p >= 0) p = put(b, p, K_DURATION);
-    if (p >= 0) p = putNumber(b, p, r.durationMs);
-    if (p >= 0) p = put(b, p, K_CLIENT);
-    if (p >= 0) p = putString(b, p, client);
-    if (p >= 0) p = put(b, p, K_USER_AGENT);
-    if (p >= 0) p = putString(b, p, userAgent);
-    if (p >= 0) p = put(b, p, K_REFERRER);
-    if (p >= 0) p = putString(b, p, referrer);
-    if (p >= 0) p = put(b, p, K_HOST);
-    if (p >= 0) p = putString(b, p, host);
-    if (p >= 0) p = put(b, p, K_SOURCE);
-    if (p >= 0) p = putString(b, p, source);
-    if (p >= 0) p = put(b, p, K_END);
+    const s = this.scratch;
+    let p = -1;
+    if (s.write(all, 0, 'utf8') === n) {
+      let at = 0;
+      p = put(b, start, K_TIME);
+      p = this.time(b, p, r.timeMs);
+      if (p >= 0) p = put(b, p, K_METHOD);
+      if (p >= 0) p = quoted(b, p, s, at, (at += method.length));
+      if (p >= 0) p = put(b, p, K_PATH);
+      if (p >= 0) p = quoted(b, p, s, at, (at += path.length));
+      if (p >= 0) p = put(b, p, K_QUERY);
+      if (p >= 0) p = quoted(b, p, s, at, (at += query.length));
+      if (p >= 0) p = put(b, p, K_STATUS);
+      if (p >= 0) p = putNumber(b, p, r.status);
+      if (p >= 0) p = put(b, p, K_BYTES);
+      if (p >= 0) p = putNumber(b, p, r.bytes);
+      if (p >= 0) p = put(b, p, K_DURATION);
+      if (p >= 0) p = putNumber(b, p, r.durationMs);
+      if (p >= 0) p = put(b, p, K_CLIENT);
+      if (p >= 0) p = quoted(b, p, s, at, (at += client.length));
+      if (p >= 0) p = put(b, p, K_USER_AGENT);
+      if (p >= 0) p = quoted(b, p, s, at, (at += userAgent.length));
+      if (p >= 0) p = put(b, p, K_REFERRER);
+      if (p >= 0) p = quoted(b, p, s, at, (at += referrer.length));
+      if (p >= 0) p = put(b, p, K_HOST);
+      if (p >= 0) p = quoted(b, p, s, at, (at += host.length));
+      if (p >= 0) p = put(b, p, K_SOURCE);
+      if (p >= 0) p = quoted(b, p, s, at, n);
+      if (p >= 0) p = put(b, p, K_END);
+    }
     if (p < 0) {
       // Something to escape, or not ASCII: the general writer's text, as UTF-8.
       const line = this.slow(r);
@@ -252,11 +263,11 @@ function put(b: Buffer, p: number, bytes: Uint8Array): number {
   return p;
 }
 
-/** A quoted JSON string of printable ASCII needing no escape; -1 for anything else. */
-function putString(b: Buffer, p: number, text: string): number {
+/** from[start, end) as a quoted JSON string when it is printable ASCII needing no escape; else -1. */
+function quoted(b: Buffer, p: number, from: Buffer, start: number, end: number): number {
   b[p++] = 0x22;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = from[i] as number;
     if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
     b[p++] = c;
   }
