@@ -42,7 +42,7 @@ export class Sessionizer {
   readonly length = new StreamingDistribution();
   readonly durationSec = new StreamingDistribution();
   readonly thinkTimeMs = new StreamingDistribution();
-  private open = new Map<number, OpenSession>();
+  private open = new IdentityTable<OpenSession>();
   private queue: OpenSession[] = [];
   private queueHead = 0;
   private entry = new Map<number, number>();
@@ -160,6 +160,103 @@ export class Sessionizer {
     }
     this.queueHead = head;
     this.nextSweepMs = nowMs + this.sweepEveryMs;
+  }
+}
+
+/**
+ * Open sessions by identity. The identities are 52-bit hashes, numbers beyond V8's small
+ * integers: a `Map` boxes each one and hashes it again. This is an open-addressing table over a
+ * Float64Array (linear probing on the identity's low bits, which are already a hash; deletion
+ * shifts the entries after it back, so no tombstones). It grows ×2 past half full and shrinks
+ * ×2 below an eighth full (never under its initial size), so memory follows the sessions open
+ * now: 2 to 8 slots of 16 bytes per open session, plus the sessions themselves.
+ */
+export class IdentityTable<V> {
+  private keys: Float64Array;
+  private slots: (V | undefined)[];
+  private mask: number;
+  size = 0;
+
+  constructor(private readonly initialCapacity = 1024) {
+    this.keys = new Float64Array(initialCapacity);
+    this.slots = new Array<V | undefined>(initialCapacity).fill(undefined);
+    this.mask = initialCapacity - 1;
+  }
+
+  get(key: number): V | undefined {
+    const keys = this.keys;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = (key >>> 0) & mask; ; i = (i + 1) & mask) {
+      const v = slots[i];
+      if (v === undefined) return undefined;
+      if (keys[i] === key) return v;
+    }
+  }
+
+  set(key: number, value: V): void {
+    const mask = this.mask;
+    let i = (key >>> 0) & mask;
+    for (; ; i = (i + 1) & mask) {
+      if (this.slots[i] === undefined) break;
+      if (this.keys[i] === key) {
+        this.slots[i] = value;
+        return;
+      }
+    }
+    this.keys[i] = key;
+    this.slots[i] = value;
+    this.size++;
+    if (this.size * 2 > this.slots.length) this.resize(this.slots.length * 2);
+  }
+
+  delete(key: number): boolean {
+    const keys = this.keys;
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = (key >>> 0) & mask;
+    for (; ; i = (i + 1) & mask) {
+      if (slots[i] === undefined) return false;
+      if (keys[i] === key) break;
+    }
+    slots[i] = undefined;
+    this.size--;
+    // Entries after it that it displaced move back, so that lookups never stop short.
+    for (let j = (i + 1) & mask; slots[j] !== undefined; j = (j + 1) & mask) {
+      const home = ((keys[j] as number) >>> 0) & mask;
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      keys[i] = keys[j] as number;
+      slots[i] = slots[j];
+      slots[j] = undefined;
+      i = j;
+    }
+    if (this.size * 8 < slots.length && slots.length > this.initialCapacity) this.resize(slots.length / 2);
+    return true;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const v of this.slots) if (v !== undefined) yield v;
+  }
+
+  clear(): void {
+    this.keys = new Float64Array(this.initialCapacity);
+    this.slots = new Array<V | undefined>(this.initialCapacity).fill(undefined);
+    this.mask = this.initialCapacity - 1;
+    this.size = 0;
+  }
+
+  private resize(capacity: number): void {
+    const keys = this.keys;
+    const slots = this.slots;
+    this.keys = new Float64Array(capacity);
+    this.slots = new Array<V | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+    this.size = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const v = slots[i];
+      if (v !== undefined) this.set(keys[i] as number, v);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { ModelBuilder } from '../../src/model/builder.js';
-import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from '../../src/model/sessions.js';
+import { EXIT_ID, IdentityTable, Sessionizer, UserAgentCodes, identityHash } from '../../src/model/sessions.js';
 import type { LogRecord, TrafficModel } from '../../src/core/types.js';
 import { MIN, OPTIONS, SEC, rec } from './records.js';
 
@@ -129,5 +129,31 @@ describe('sessionization', () => {
       want.push(expected.get(ua) as number);
     }
     expect(got).toEqual(want);
+  });
+
+  it('IdentityTable behaves as a Map through growth, deletions (with displaced entries) and shrinking', () => {
+    const table = new IdentityTable<number>(16);
+    const map = new Map<number, number>();
+    const rng = createRng(21);
+    // Few distinct keys, many sharing low bits (same home slot), so that probing chains form.
+    const keyOf = (i: number): number => (i % 7) * 2 ** 40 + Math.floor(i / 7) * 16 + (i % 3);
+    let mismatches = 0;
+    for (let k = 0; k < 60_000; k++) {
+      const key = keyOf(Math.floor(rng.next() * (k < 30_000 ? 3_000 : 200)));
+      const r = rng.next();
+      if (r < 0.45) {
+        table.set(key, k);
+        map.set(key, k);
+      } else if (r < 0.8) {
+        if (table.delete(key) !== map.delete(key)) mismatches++;
+      } else if (table.get(key) !== map.get(key)) mismatches++;
+      if (table.size !== map.size) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    expect([...table.values()].sort((a, b) => a - b)).toEqual([...map.values()].sort((a, b) => a - b));
+    for (const [key, value] of map) expect(table.get(key)).toBe(value);
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(table.get(keyOf(1))).toBeUndefined();
   });
 });
