@@ -54,6 +54,9 @@ export class StreamingDistribution {
   private buckets: Map<number, Bucket> | null = null;
   /** Dense form (see above): bucket index `lo + i` at slot i; null while the map is used. */
   private dense: DenseBuckets | null = null;
+  /** Lowest and highest bucket index in the map (the zero bucket aside). */
+  private mapLo = Infinity;
+  private mapHi = -Infinity;
   private sorted: { cumulative: number[]; bucket: Bucket[] } | null = null;
   private exactSorted = true;
 
@@ -219,23 +222,20 @@ export class StreamingDistribution {
     const b = buckets.get(index);
     if (b === undefined) {
       buckets.set(index, { count, min, max });
-      if (buckets.size >= DENSE_MIN_BUCKETS) this.maybeDense(buckets);
+      if (index !== ZERO_BUCKET) {
+        if (index < this.mapLo) this.mapLo = index;
+        if (index > this.mapHi) this.mapHi = index;
+      }
+      if (buckets.size >= DENSE_MIN_BUCKETS && (this.mapHi - this.mapLo + 1) * DENSE_BYTES <= buckets.size * MAP_ENTRY_BYTES) this.toDense(buckets);
       return;
     }
     addTo(b, count, min, max);
   }
 
-  /** Moves the map's buckets to arrays once these take no more memory (see the class comment). */
-  private maybeDense(buckets: Map<number, Bucket>): void {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const index of buckets.keys()) {
-      if (index === ZERO_BUCKET) continue;
-      if (index < lo) lo = index;
-      if (index > hi) hi = index;
-    }
-    if ((hi - lo + 1) * DENSE_BYTES > buckets.size * MAP_ENTRY_BYTES) return;
-    const dense = emptyDense(lo, hi - lo + 1);
+  /** Moves the map's buckets to arrays (once these take no more memory: see the class comment). */
+  private toDense(buckets: Map<number, Bucket>): void {
+    const lo = this.mapLo;
+    const dense = emptyDense(lo, this.mapHi - lo + 1);
     for (const [index, b] of buckets) {
       if (index === ZERO_BUCKET) {
         dense.zero = { ...b };
