@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // Peak RSS of `tidemark import` on a log built to stress its memory bounds (issues 4 and 10):
-// N lines, 1,000,000 distinct paths (every line a new /items/<slug>/<n> path), and 100,000
-// clients active at once (sessions interleaved, each with its own IP + user agent), so that the
-// route tree's cap, the other bucket and session expiry all have to work.
-//   node bench/import-memory.mjs [--lines 2000000] [--clients 100000] [--write BENCHMARKS.md]
+// N lines, 1,000,000 distinct paths (every other line an /items/<slug>/<n> path, cycling through
+// `--paths` of them; the others product pages), and 100,000 clients active at once (sessions
+// interleaved, each with its own IP + user agent), so that the route tree's cap, the other
+// bucket and session expiry all have to work.
+//   node bench/import-memory.mjs [--lines 2000000] [--paths 1000000] [--clients 100000] [--write BENCHMARKS.md]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '2000000' }, clients: { type: 'string', default: '100000' }, write: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { lines: { type: 'string', default: '2000000' }, paths: { type: 'string', default: '1000000' }, clients: { type: 'string', default: '100000' }, write: { type: 'string' } },
+});
 const lines = Number(values.lines);
+const paths = Number(values.paths);
 const clients = Number(values.clients);
 const dir = join(tmpdir(), 'tidemark-bench');
 mkdirSync(dir, { recursive: true });
-const file = join(dir, `distinct-${lines}-${clients}.log`);
+const file = join(dir, `distinct-${lines}-${paths}-${clients}.log`);
 
 if (!existsSync(file)) {
   const out = createWriteStream(file);
@@ -29,7 +33,8 @@ if (!existsSync(file)) {
     const t = new Date(start + Math.floor((i * 3600_000) / lines)); // one hour
     const ts = `${pad(t.getUTCDate())}/${months[t.getUTCMonth()]}/${t.getUTCFullYear()}:${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} +0000`;
     const ip = `10.${(client >> 16) & 255}.${(client >> 8) & 255}.${client & 255}`;
-    const path = i % 2 === 0 ? `/items/slug-${(i / 2).toString(36)}/${i}` : `/api/products/${i % 5000}`;
+    const k = (i / 2) % paths;
+    const path = i % 2 === 0 ? `/items/slug-${k.toString(36)}/${2 * k}` : `/api/products/${i % 5000}`;
     buffer += `${ip} - - [${ts}] "GET ${path} HTTP/1.1" 200 512 "-" "bench-client/${client}"\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await new Promise((r) => out.once('drain', r));
@@ -52,11 +57,11 @@ const peakMb = Number(result.stderr.trim().split('\n').pop()) / 1024;
 const model = JSON.parse(readFileSync(join(dir, 'distinct-model.json'), 'utf8'));
 const load = execFileSync('uptime', { encoding: 'utf8' }).trim();
 const section = `<!-- bench:import-memory -->
-## Import memory: 1,000,000 distinct paths and ${clients.toLocaleString('en')} concurrent sessions
+## Import memory: ${Math.min(paths, lines / 2).toLocaleString('en')} distinct paths and ${clients.toLocaleString('en')} concurrent sessions
 
 - date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; machine: ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; load after: \`${load}\`
-- command: \`node bench/import-memory.mjs --lines ${lines} --clients ${clients}\` (one run)
-- input: ${lines.toLocaleString('en')} combined lines over one hour, ${(lines / 2).toLocaleString('en')} distinct \`/items/<slug>/<n>\` paths plus product pages, ${clients.toLocaleString('en')} clients all live at once
+- command: \`node bench/import-memory.mjs --lines ${lines} --paths ${paths} --clients ${clients}\` (one run)
+- input: ${lines.toLocaleString('en')} combined lines over one hour, ${Math.min(paths, lines / 2).toLocaleString('en')} distinct \`/items/<slug>/<n>\` paths plus product pages, ${clients.toLocaleString('en')} clients all live at once
 
 | peak RSS | goal | time | lines/s | endpoints in the model | sessions |
 |---:|---:|---:|---:|---:|---:|

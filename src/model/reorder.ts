@@ -16,11 +16,12 @@
  * Memory is bounded twice: by the records of one window, and by `maxHeld` records whatever the
  * rate. Past `maxHeld` the oldest record leaves early, as if the window were shorter; only a log
  * of more than `maxHeld / windowMs` records per second (8,700/s with the defaults) gets there.
- * Storage is in typed arrays grown by doubling (never beyond `maxHeld + 1` slots): about 36 bytes
- * per held record, plus the payload.
+ * Storage is in typed arrays grown by half (never beyond `maxHeld + 1` slots): 24 bytes per
+ * held record (time, sequence number, FIFO and free-list entries), plus the payload (12 bytes in
+ * the numeric buffer), plus 4 bytes per late record held.
  */
 
-/** Records held at most (see above): 1,048,576 (about 38 MB of slots at the numeric buffer's size). */
+/** Records held at most (see above): 1,048,576 (at most 38 MB with the numeric buffer). */
 export const DEFAULT_MAX_HELD = 1 << 20;
 const INITIAL_SLOTS = 1024;
 
@@ -39,8 +40,8 @@ abstract class TimeOrder {
   private fifoHead = 0;
   private fifoCount = 0;
   private fifoTailMs = -Infinity;
-  /** Min-heap of slots by (time, seq): the records that came late. */
-  private heap: Int32Array;
+  /** Min-heap of slots by (time, seq): the records that came late (grown as needed: few). */
+  private heap = new Int32Array(64);
   private heapCount = 0;
   private seq = 0;
   private newestMs = -Infinity;
@@ -56,7 +57,6 @@ abstract class TimeOrder {
     this.times = new Float64Array(this.capacity);
     this.seqs = new Float64Array(this.capacity);
     this.fifo = new Int32Array(this.capacity);
-    this.heap = new Int32Array(this.capacity);
     this.free = new Int32Array(this.capacity);
     for (let i = 0; i < this.capacity; i++) this.free[i] = this.capacity - 1 - i;
     this.freeCount = this.capacity;
@@ -136,7 +136,7 @@ abstract class TimeOrder {
 
   private grow(): void {
     const old = this.capacity;
-    const capacity = Math.min(old * 2, this.maxHeld + 1);
+    const capacity = Math.min(Math.ceil(old * 1.5), this.maxHeld + 1);
     if (capacity <= old) throw new Error('ReorderBuffer: no free slot'); // cannot happen: place() keeps size ≤ maxHeld
     const times = new Float64Array(capacity);
     times.set(this.times);
@@ -152,9 +152,6 @@ abstract class TimeOrder {
     }
     this.fifo = fifo;
     this.fifoHead = 0;
-    const heap = new Int32Array(capacity);
-    heap.set(this.heap.subarray(0, this.heapCount));
-    this.heap = heap;
     const free = new Int32Array(capacity);
     free.set(this.free.subarray(0, this.freeCount));
     for (let s = capacity - 1; s >= old; s--) free[this.freeCount++] = s;
@@ -170,6 +167,11 @@ abstract class TimeOrder {
   }
 
   private heapPush(slot: number, t: number): void {
+    if (this.heapCount === this.heap.length) {
+      const bigger = new Int32Array(this.heap.length * 2);
+      bigger.set(this.heap);
+      this.heap = bigger;
+    }
     const heap = this.heap;
     let i = this.heapCount++;
     while (i > 0) {
@@ -245,13 +247,13 @@ export class ReorderBuffer<T extends { timeMs: number }> extends TimeOrder {
 }
 
 /**
- * A reorder buffer of two numbers per record (the model builder's session identity and
- * endpoint key), kept in typed arrays: nothing per record for the garbage collector, and
- * nothing of the record itself (its line, its strings) held for the length of the window.
+ * A reorder buffer of two numbers per record, a double and a 32-bit integer (the model builder's
+ * session identity and endpoint key), kept in typed arrays: nothing per record for the garbage
+ * collector, and nothing of the record itself (its line, its strings) held for the window.
  */
 export class PairReorderBuffer extends TimeOrder {
   private a: Float64Array;
-  private b: Float64Array;
+  private b: Int32Array;
 
   constructor(
     windowMs: number,
@@ -260,10 +262,13 @@ export class PairReorderBuffer extends TimeOrder {
   ) {
     super(windowMs, maxHeld);
     this.a = new Float64Array(this.capacity);
-    this.b = new Float64Array(this.capacity);
+    this.b = new Int32Array(this.capacity);
   }
 
-  /** Callers check `timeMs >= releasedMs` first (else the record is out of order); then it is always taken. */
+  /**
+   * `b` must be a 32-bit integer. Callers check `timeMs >= releasedMs` first (else the record is
+   * out of order); then it is always taken.
+   */
   push(timeMs: number, a: number, b: number): void {
     const slot = this.reserve();
     this.a[slot] = a;
@@ -279,7 +284,7 @@ export class PairReorderBuffer extends TimeOrder {
     const a = new Float64Array(capacity);
     a.set(this.a);
     this.a = a;
-    const b = new Float64Array(capacity);
+    const b = new Int32Array(capacity);
     b.set(this.b);
     this.b = b;
   }

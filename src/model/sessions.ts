@@ -23,6 +23,7 @@
  * provisional key ids (integers); `remap` brings them up to date after keys merged.
  */
 import { StreamingDistribution } from './distribution.js';
+import { detach } from './top-values.js';
 
 /** Transition target id of the exit state; key ids are ≥ 0, so −1 is free. */
 export const EXIT_ID = -1;
@@ -277,6 +278,12 @@ export function identityHash(seedA: number, seedB: number, client: string, userA
   }
   h1 = Math.imul(h1 ^ (userAgent | 0), 0x01000193);
   h2 = Math.imul(h2 ^ (userAgent | 0), 0x5bd1e995);
+  // Hashed user agents (see UserAgentCodes) have bits above the low 32: mix those in too.
+  const high = Math.floor(userAgent / 0x100000000) | 0;
+  if (high !== 0 && high !== -1) {
+    h1 = Math.imul(h1 ^ high, 0x01000193);
+    h2 = Math.imul(h2 ^ high, 0x5bd1e995);
+  }
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;
@@ -288,26 +295,30 @@ export function identityHash(seedA: number, seedB: number, client: string, userA
 
 /**
  * User agents → small integers, in order of first appearance (so deterministic). Logs have few
- * distinct user agents compared with requests; past `capacity` of them, a 31-bit hash is used
- * instead (negative, so the two never meet).
+ * distinct user agents compared with requests (hundreds to a few thousand); past `capacity` of
+ * them (10,000), a 52-bit hash of the agent is used instead (negative, so the two never meet):
+ * two agents would have to share a hash, and a client address, for two identities to merge.
  *
  * Speed: every record brings a new 100-150-character string, which a `Map` would hash in full.
  * A direct-mapped cache of `CACHE_SLOTS` recent user agents, indexed by the length and a few
  * characters, answers most lookups with one string comparison (V8 compares the bytes; no hash).
  * A cache hit gives the code the map holds for the same string, so the codes are the same.
  *
- * Memory: at most `capacity` strings in the map (each copied out of its log line, so that a kept
- * user agent does not keep the whole line alive) plus `CACHE_SLOTS` strings in the cache.
+ * Memory: at most `capacity` strings (each copied out of its log line, so that a kept user agent
+ * does not keep the whole line alive), in the map and in a list by code; the cache points at
+ * those same copies. Agents past `capacity` are hashed and not cached.
  */
 const CACHE_BITS = 10;
 const CACHE_SLOTS = 1 << CACHE_BITS;
 
 export class UserAgentCodes {
   private readonly codes = new Map<string, number>();
+  /** code → its user agent (the map's own copy). */
+  private readonly agents: string[] = [];
   private readonly cacheKeys: string[] = new Array<string>(CACHE_SLOTS).fill('\u0000');
   private readonly cacheCodes = new Int32Array(CACHE_SLOTS);
 
-  constructor(private readonly capacity = 100_000) {}
+  constructor(private readonly capacity = 10_000) {}
 
   code(userAgent: string): number {
     const n = userAgent.length;
@@ -319,26 +330,27 @@ export class UserAgentCodes {
     if (this.cacheKeys[slot] === userAgent) return this.cacheCodes[slot] as number;
     let code = this.codes.get(userAgent);
     if (code === undefined) {
-      if (this.codes.size < this.capacity) {
-        code = this.codes.size;
-        this.codes.set(detach(userAgent), code);
-      } else {
-        let h = 0x811c9dc5;
-        for (let i = 0; i < n; i++) h = Math.imul(h ^ userAgent.charCodeAt(i), 0x01000193);
-        code = -1 - (h >>> 1);
+      if (this.codes.size >= this.capacity) {
+        let h1 = 0x811c9dc5;
+        let h2 = 0x2545f491;
+        for (let i = 0; i < n; i++) {
+          const c = userAgent.charCodeAt(i);
+          h1 = Math.imul(h1 ^ c, 0x01000193);
+          h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+          h2 ^= h2 >>> 15;
+        }
+        return -1 - ((h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff));
       }
+      code = this.codes.size;
+      const copy = detach(userAgent);
+      this.codes.set(copy, code);
+      this.agents.push(copy);
     }
-    this.cacheKeys[slot] = userAgent;
+    // The cache holds the map's copy, not the record's string (a slice of its log line): with
+    // many distinct agents every miss replaces a slot, and a record's string kept there would
+    // keep its line alive in the old generation.
+    this.cacheKeys[slot] = this.agents[code] as string;
     this.cacheCodes[slot] = code;
     return code;
   }
-}
-
-/**
- * A copy of `text` that shares no memory with the string it was cut from: V8 represents a
- * substring as a pointer into its parent (the whole log line), which a long-lived map key
- * would otherwise keep alive.
- */
-export function detach(text: string): string {
-  return text.length < 13 ? text : (' ' + text).slice(1);
 }

@@ -110,6 +110,12 @@ describe('sessionization', () => {
     expect([codes.code('A'), codes.code('B'), codes.code('A')]).toEqual([0, 1, 0]);
     expect(codes.code('C')).toBeLessThan(0);
     expect(codes.code('C')).toBe(codes.code('C'));
+    // Past the capacity: 52-bit hashes, distinct for distinct agents, and identities tell them apart.
+    const hashed = new Set(Array.from({ length: 5_000 }, (_, i) => codes.code(`bench-client/${i}`)));
+    expect(hashed.size).toBe(5_000);
+    expect([...hashed].every((c) => c < 0 && Number.isSafeInteger(c))).toBe(true);
+    const identities = new Set([...hashed].map((c) => identityHash(1, 2, '10.0.0.1', c)));
+    expect(identities.size).toBe(5_000);
   });
 
   it('user agent codes: the cache answers as the map would, collisions included', () => {
