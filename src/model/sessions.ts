@@ -9,13 +9,18 @@
  * never the result.
  *
  * The sweep is cheap (amortized O(1) per request) without reordering anything per request: open
- * sessions also sit in a FIFO queue in order of `queuedMs`, the time each was put at its end.
+ * sessions also sit in a FIFO queue in order of the time each was put at its end (`queuedMs`).
  * The sweep takes from the front; a session queued more than a timeout ago is either idle
  * (closed) or was active since (queued again, at most once per timeout); it stops at the first
  * session queued less than a timeout ago, since all later ones were queued later still. An idle
  * session is thus forgotten between one and two timeouts after its last request. (A Map in
  * insertion order cannot serve as the queue: V8 leaves deleted entries as holes that every
  * iteration from the front walks again.)
+ *
+ * Memory per open session, all in typed arrays (nothing for the garbage collector to trace):
+ * its slot's columns (52 bytes; the columns double as needed, so up to twice that after a peak),
+ * 2 to 8 entries of the identity table (12 bytes each), and one or two queue entries (16 bytes).
+ * About 150 bytes a session: 100,000 concurrent sessions take ~15 MB.
  *
  * Per session: its length (requests), duration (first to last request start), the gaps between
  * consecutive request starts (think times), its entry endpoint, and the transitions between
@@ -28,24 +33,36 @@ import { detach } from './top-values.js';
 /** Transition target id of the exit state; key ids are ≥ 0, so −1 is free. */
 export const EXIT_ID = -1;
 
-interface OpenSession {
-  firstMs: number;
-  lastMs: number;
-  count: number;
-  lastKey: number;
-  /** When it was (re)queued; the queue is in order of this. */
-  queuedMs: number;
-  identity: number;
-}
-
 export class Sessionizer {
   count = 0;
   readonly length = new StreamingDistribution();
   readonly durationSec = new StreamingDistribution();
   readonly thinkTimeMs = new StreamingDistribution();
-  private open = new IdentityTable<OpenSession>();
-  private queue: OpenSession[] = [];
+  /** Identity → slot of its open session. */
+  private open = new IdentityTable();
+  // The open sessions, one slot each, as columns (typed arrays): nothing per session for the
+  // garbage collector. A slot's generation changes when its session ends, so that queue entries
+  // left behind by it are recognized as stale.
+  private capacity = INITIAL_SLOTS;
+  private firstMs = new Float64Array(INITIAL_SLOTS);
+  private lastMs = new Float64Array(INITIAL_SLOTS);
+  private ids = new Float64Array(INITIAL_SLOTS);
+  /** When the identity got its place among the open ones (the order sessions close at the end). */
+  private opened = new Float64Array(INITIAL_SLOTS);
+  private counts = new Int32Array(INITIAL_SLOTS);
+  private lastKeys = new Int32Array(INITIAL_SLOTS);
+  private gens = new Int32Array(INITIAL_SLOTS);
+  private free = new Int32Array(INITIAL_SLOTS);
+  private freeCount = 0;
+  /** Slots handed out so far (slots at or above are untouched). */
+  private used = 0;
+  private nextOpened = 0;
+  // The sweep's FIFO queue (see the file comment), a ring of (slot, generation, queued at).
+  private queueSlots = new Int32Array(INITIAL_SLOTS);
+  private queueGens = new Int32Array(INITIAL_SLOTS);
+  private queueMs = new Float64Array(INITIAL_SLOTS);
   private queueHead = 0;
+  private queueCount = 0;
   private entry = new Map<number, number>();
   private transitions = new Map<number, Map<number, number>>();
   private nextSweepMs = -Infinity;
@@ -65,33 +82,51 @@ export class Sessionizer {
    */
   observe(identity: number, timeMs: number, keyId: number): boolean {
     if (timeMs >= this.nextSweepMs) this.sweep(timeMs);
-    let s = this.open.get(identity);
-    if (s !== undefined && timeMs - s.lastMs > this.timeoutMs) {
-      this.close(s);
-      s = undefined;
+    let slot = this.open.get(identity);
+    let opened = -1;
+    if (slot >= 0 && timeMs - (this.lastMs[slot] as number) > this.timeoutMs) {
+      this.close(slot);
+      // The identity keeps its place among the open ones (as a Map entry that is overwritten).
+      opened = this.opened[slot] as number;
+      this.release(slot);
+      slot = -1;
     }
-    if (s === undefined) {
-      s = { firstMs: timeMs, lastMs: timeMs, count: 1, lastKey: keyId, queuedMs: timeMs, identity };
-      this.open.set(identity, s);
-      this.queue.push(s);
+    if (slot < 0) {
+      slot = this.allocate();
+      this.firstMs[slot] = timeMs;
+      this.lastMs[slot] = timeMs;
+      this.ids[slot] = identity;
+      this.opened[slot] = opened >= 0 ? opened : this.nextOpened++;
+      this.counts[slot] = 1;
+      this.lastKeys[slot] = keyId;
+      this.open.set(identity, slot);
+      this.enqueue(slot, timeMs);
       this.count++;
       this.entry.set(keyId, (this.entry.get(keyId) ?? 0) + 1);
       return true;
     }
-    this.thinkTimeMs.add(timeMs - s.lastMs);
-    this.countTransition(s.lastKey, keyId);
-    s.lastMs = timeMs;
-    s.count++;
-    s.lastKey = keyId;
+    this.thinkTimeMs.add(timeMs - (this.lastMs[slot] as number));
+    this.countTransition(this.lastKeys[slot] as number, keyId);
+    this.lastMs[slot] = timeMs;
+    (this.counts[slot] as number)++;
+    this.lastKeys[slot] = keyId;
     return false;
   }
 
-  /** End of input: every open session ends. */
+  /** End of input: every open session ends (in the order the identities were first opened). */
   closeAll(): void {
-    for (const s of this.open.values()) this.close(s);
+    const slots: number[] = [];
+    this.open.forEach((slot) => slots.push(slot));
+    slots.sort((a, b) => (this.opened[a] as number) - (this.opened[b] as number));
+    for (const slot of slots) this.close(slot);
     this.open.clear();
-    this.queue = [];
+    this.capacity = INITIAL_SLOTS;
+    for (const column of ['firstMs', 'lastMs', 'ids', 'opened', 'queueMs'] as const) this[column] = new Float64Array(INITIAL_SLOTS);
+    for (const column of ['counts', 'lastKeys', 'gens', 'free', 'queueSlots', 'queueGens'] as const) this[column] = new Int32Array(INITIAL_SLOTS);
+    this.freeCount = 0;
+    this.used = 0;
     this.queueHead = 0;
+    this.queueCount = 0;
   }
 
   /** Replaces every key id by `find(id)` (after provisional keys were merged). */
@@ -113,7 +148,9 @@ export class Sessionizer {
       }
     }
     this.transitions = transitions;
-    for (const s of this.open.values()) s.lastKey = find(s.lastKey);
+    this.open.forEach((slot) => {
+      this.lastKeys[slot] = find(this.lastKeys[slot] as number);
+    });
   }
 
   /** Entry counts by key id (ids as recorded; resolve with the tree's `find`). */
@@ -126,10 +163,10 @@ export class Sessionizer {
     return this.transitions;
   }
 
-  private close(s: OpenSession): void {
-    this.length.add(s.count);
-    this.durationSec.add((s.lastMs - s.firstMs) / 1000);
-    this.countTransition(s.lastKey, EXIT_ID);
+  private close(slot: number): void {
+    this.length.add(this.counts[slot] as number);
+    this.durationSec.add(((this.lastMs[slot] as number) - (this.firstMs[slot] as number)) / 1000);
+    this.countTransition(this.lastKeys[slot] as number, EXIT_ID);
   }
 
   private countTransition(from: number, to: number): void {
@@ -138,68 +175,130 @@ export class Sessionizer {
     row.set(to, (row.get(to) ?? 0) + 1);
   }
 
+  private allocate(): number {
+    if (this.freeCount > 0) return this.free[--this.freeCount] as number;
+    if (this.used === this.capacity) this.growSlots();
+    return this.used++;
+  }
+
+  /** The slot's session has ended: queue entries still naming it are stale from now on. */
+  private release(slot: number): void {
+    this.gens[slot] = ((this.gens[slot] as number) + 1) | 0;
+    this.free[this.freeCount++] = slot;
+  }
+
+  private growSlots(): void {
+    const capacity = this.capacity * 2;
+    const grow64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const grow32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.firstMs = grow64(this.firstMs);
+    this.lastMs = grow64(this.lastMs);
+    this.ids = grow64(this.ids);
+    this.opened = grow64(this.opened);
+    this.counts = grow32(this.counts);
+    this.lastKeys = grow32(this.lastKeys);
+    this.gens = grow32(this.gens);
+    this.free = grow32(this.free);
+    this.capacity = capacity;
+  }
+
+  private enqueue(slot: number, atMs: number): void {
+    let size = this.queueSlots.length;
+    if (this.queueCount === size) {
+      // Grow the ring, oldest entry first.
+      const slots = new Int32Array(size * 2);
+      const gens = new Int32Array(size * 2);
+      const times = new Float64Array(size * 2);
+      for (let i = 0; i < this.queueCount; i++) {
+        const at = (this.queueHead + i) % size;
+        slots[i] = this.queueSlots[at] as number;
+        gens[i] = this.queueGens[at] as number;
+        times[i] = this.queueMs[at] as number;
+      }
+      this.queueSlots = slots;
+      this.queueGens = gens;
+      this.queueMs = times;
+      this.queueHead = 0;
+      size *= 2;
+    }
+    const at = (this.queueHead + this.queueCount) % size;
+    this.queueSlots[at] = slot;
+    this.queueGens[at] = this.gens[slot] as number;
+    this.queueMs[at] = atMs;
+    this.queueCount++;
+  }
+
   private sweep(nowMs: number): void {
-    const queue = this.queue;
-    let head = this.queueHead;
-    while (head < queue.length) {
-      const s = queue[head] as OpenSession;
-      if (nowMs - s.queuedMs <= this.timeoutMs) break;
-      head++;
-      // A session replaced by a newer one of the same identity is no longer open: skip it.
-      if (this.open.get(s.identity) !== s) continue;
-      if (nowMs - s.lastMs > this.timeoutMs) {
-        this.close(s);
-        this.open.delete(s.identity);
+    while (this.queueCount > 0) {
+      const at = this.queueHead;
+      if (nowMs - (this.queueMs[at] as number) <= this.timeoutMs) break;
+      const slot = this.queueSlots[at] as number;
+      const gen = this.queueGens[at] as number;
+      this.queueHead = at + 1 === this.queueSlots.length ? 0 : at + 1;
+      this.queueCount--;
+      // A session that ended (replaced by a newer one of the same identity): skip its entry.
+      if (this.gens[slot] !== gen) continue;
+      if (nowMs - (this.lastMs[slot] as number) > this.timeoutMs) {
+        this.close(slot);
+        this.open.delete(this.ids[slot] as number);
+        this.release(slot);
       } else {
-        s.queuedMs = nowMs; // not lastMs: the queue must stay in queuedMs order
-        queue.push(s);
+        this.enqueue(slot, nowMs); // not lastMs: the queue must stay in order of queueing
       }
     }
-    if (head > 4096 && head * 2 > queue.length) {
-      this.queue = queue.slice(head);
-      head = 0;
-    }
-    this.queueHead = head;
     this.nextSweepMs = nowMs + this.sweepEveryMs;
   }
 }
 
+/** Slots of open sessions at first; the columns double as needed. */
+const INITIAL_SLOTS = 1024;
+
 /**
- * Open sessions by identity. The identities are 52-bit hashes, numbers beyond V8's small
- * integers: a `Map` boxes each one and hashes it again. This is an open-addressing table over a
- * Float64Array (linear probing on the identity's low bits, which are already a hash; deletion
- * shifts the entries after it back, so no tombstones). It grows ×2 past half full and shrinks
- * ×2 below an eighth full (never under its initial size), so memory follows the sessions open
- * now: 2 to 8 slots of 16 bytes per open session, plus the sessions themselves.
+ * Open sessions by identity: identity → slot (a non-negative integer). The identities are 52-bit
+ * hashes, numbers beyond V8's small integers: a `Map` boxes each one and hashes it again. This
+ * is an open-addressing table over a Float64Array of keys and an Int32Array of slots (−1:
+ * empty), probed linearly from the identity's low bits (already a hash); deletion shifts the
+ * entries after it back, so there are no tombstones. It grows ×2 past half full and shrinks ×2
+ * below an eighth full (never under its initial size), so memory follows the sessions open now:
+ * 2 to 8 entries of 12 bytes per open session.
  */
-export class IdentityTable<V> {
+export class IdentityTable {
   private keys: Float64Array;
-  private slots: (V | undefined)[];
+  private slots: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(private readonly initialCapacity = 1024) {
     this.keys = new Float64Array(initialCapacity);
-    this.slots = new Array<V | undefined>(initialCapacity).fill(undefined);
+    this.slots = new Int32Array(initialCapacity).fill(-1);
     this.mask = initialCapacity - 1;
   }
 
-  get(key: number): V | undefined {
+  /** The slot of `key`, or −1. */
+  get(key: number): number {
     const keys = this.keys;
     const slots = this.slots;
     const mask = this.mask;
     for (let i = (key >>> 0) & mask; ; i = (i + 1) & mask) {
-      const v = slots[i];
-      if (v === undefined) return undefined;
-      if (keys[i] === key) return v;
+      const v = slots[i] as number;
+      if (v < 0 || keys[i] === key) return v;
     }
   }
 
-  set(key: number, value: V): void {
+  /** `value` ≥ 0. */
+  set(key: number, value: number): void {
     const mask = this.mask;
     let i = (key >>> 0) & mask;
     for (; ; i = (i + 1) & mask) {
-      if (this.slots[i] === undefined) break;
+      if ((this.slots[i] as number) < 0) break;
       if (this.keys[i] === key) {
         this.slots[i] = value;
         return;
@@ -217,32 +316,34 @@ export class IdentityTable<V> {
     const mask = this.mask;
     let i = (key >>> 0) & mask;
     for (; ; i = (i + 1) & mask) {
-      if (slots[i] === undefined) return false;
+      if ((slots[i] as number) < 0) return false;
       if (keys[i] === key) break;
     }
-    slots[i] = undefined;
+    slots[i] = -1;
     this.size--;
     // Entries after it that it displaced move back, so that lookups never stop short.
-    for (let j = (i + 1) & mask; slots[j] !== undefined; j = (j + 1) & mask) {
+    for (let j = (i + 1) & mask; (slots[j] as number) >= 0; j = (j + 1) & mask) {
       const home = ((keys[j] as number) >>> 0) & mask;
       const stays = i <= j ? home > i && home <= j : home > i || home <= j;
       if (stays) continue;
       keys[i] = keys[j] as number;
-      slots[i] = slots[j];
-      slots[j] = undefined;
+      slots[i] = slots[j] as number;
+      slots[j] = -1;
       i = j;
     }
     if (this.size * 8 < slots.length && slots.length > this.initialCapacity) this.resize(slots.length / 2);
     return true;
   }
 
-  *values(): IterableIterator<V> {
-    for (const v of this.slots) if (v !== undefined) yield v;
+  /** Every value (in no particular order). */
+  forEach(visit: (value: number) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) if ((slots[i] as number) >= 0) visit(slots[i] as number);
   }
 
   clear(): void {
     this.keys = new Float64Array(this.initialCapacity);
-    this.slots = new Array<V | undefined>(this.initialCapacity).fill(undefined);
+    this.slots = new Int32Array(this.initialCapacity).fill(-1);
     this.mask = this.initialCapacity - 1;
     this.size = 0;
   }
@@ -251,12 +352,12 @@ export class IdentityTable<V> {
     const keys = this.keys;
     const slots = this.slots;
     this.keys = new Float64Array(capacity);
-    this.slots = new Array<V | undefined>(capacity).fill(undefined);
+    this.slots = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
     this.size = 0;
     for (let i = 0; i < slots.length; i++) {
-      const v = slots[i];
-      if (v !== undefined) this.set(keys[i] as number, v);
+      const v = slots[i] as number;
+      if (v >= 0) this.set(keys[i] as number, v);
     }
   }
 }
