@@ -6,7 +6,8 @@
 // bucket and session expiry all have to work.
 //   node bench/import-memory.mjs [--lines 2000000] [--paths 1000000] [--clients 100000] [--write BENCHMARKS.md]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeSection } from './lib/common.mjs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -70,7 +71,6 @@ const section = `<!-- bench:import-memory -->
 `;
 console.log(section);
 if (values.write) {
-  const text = existsSync(values.write) ? readFileSync(values.write, 'utf8') : '# Benchmarks\n';
-  const re = /<!-- bench:import-memory -->[\s\S]*?<!-- \/bench:import-memory -->\n?/;
-  writeFileSync(values.write, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}`);
+  const body = section.replace('<!-- bench:import-memory -->\n', '').replace('<!-- /bench:import-memory -->\n', '');
+  writeSection(values.write, 'import-memory', body);
 }
