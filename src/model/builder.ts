@@ -19,8 +19,14 @@
  * Only what needs time order waits for it. The route tree and the endpoint statistics take each
  * record as it arrives; what the sessionizer and the arrival counts need from it (its time, the
  * 52-bit session identity hash, the provisional key) waits in the reorder buffer as three numbers
- * in typed arrays. So memory for the window is ~50 bytes per record held, not the record and
- * the line its strings point into, and the records themselves die young (cheap to collect).
+ * in typed arrays. So memory for the window is 36 bytes per record held (at most 1,048,576 of
+ * them: see reorder.ts), not the record and the line its strings point into, and the records
+ * themselves die young (cheap to collect).
+ *
+ * Memory bounds, each documented where it is enforced: the route tree's node cap and frozen
+ * positions (routes.ts), value pools (top-values.ts), per-endpoint query names (endpoints.ts),
+ * histogram buckets (distribution.ts), open sessions closed after the inactivity timeout and
+ * user agent codes capped (sessions.ts), the reorder window and its cap (reorder.ts).
  * For input in time order (one log, or several merged by time) this is exactly the former
  * all-in-time-order pipeline. For records that arrive out of order within the window, the one
  * deliberate approximation: route and query value pools (`TopValues`, sampled once full) and the
