@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { NdjsonEncoder, recordWriter } from '../../src/commands/parse.js';
+import { recordWriter } from '../../src/commands/parse.js';
 import type { LogRecord } from '../../src/core/types.js';
 import { testContext } from '../helpers/context.js';
 
@@ -134,27 +134,6 @@ describe('recordWriter', () => {
     const { timeMs, ...rest } = record;
     expect(JSON.parse(text)).toEqual({ time: new Date(Math.floor(timeMs)).toISOString(), ...rest });
     expect(text).toBe(`${JSON.stringify({ time: new Date(Math.floor(timeMs)).toISOString(), method: record.method, path: record.path, query: record.query, status: record.status, bytes: record.bytes, durationMs: record.durationMs, client: record.client, userAgent: record.userAgent, referrer: record.referrer, host: record.host, source: record.source })}\n`);
-  });
-
-  it('NdjsonEncoder writes the same bytes as recordWriter, escapes and non-ASCII included', () => {
-    const records: LogRecord[] = [
-      base,
-      { ...base, path: '/a"b\\c', userAgent: 'tab\there\u0001', referrer: 'é ü 日本 😀' },
-      { ...base, timeMs: Date.UTC(2026, 0, 2, 3, 4, 5, 67) + 0.8, durationMs: 0.0123, bytes: 123456789012 },
-      { ...base, bytes: null, durationMs: null, status: 0, timeMs: Number.NaN },
-      { ...base, timeMs: Date.UTC(1999, 11, 31, 23, 59, 59, 999), method: 'DEL\u007fETE' },
-      { ...base, timeMs: 1e15, bytes: 1e16, durationMs: -3 },
-      { ...base, userAgent: 'x'.repeat(5000) },
-    ];
-    const encoder = new NdjsonEncoder(256);
-    const write = recordWriter();
-    let encoded = '';
-    for (let round = 0; round < 3; round++) {
-      for (const r of records) if (encoder.add(r)) encoded += encoder.take();
-    }
-    encoded += encoder.take();
-    expect(encoder.empty).toBe(true);
-    expect(encoded).toBe(Array.from({ length: 3 }, () => records.map((r) => write(r)).join('')).join(''));
   });
 
   it('caches the second without mixing up neighbours', () => {
