@@ -2,7 +2,8 @@
 // The importer's speed and memory beside GoAccess and a plain awk field split, on one generated
 // combined log, in one run, alternating contenders round by round so that a slow moment of the
 // machine hits every contender alike. Prints a table of medians (lines/s, peak RSS) with ratios
-// to tidemark, and the goals of issue 3; `--write FILE` also writes it as Markdown.
+// to tidemark, and the goals of issue 3; `--write FILE` also writes it as Markdown, replacing
+// only the file's `<!-- bench:import -->` section (see bench/lib/common.mjs writeSection).
 //
 //   npm run build && node bench/import.mjs [--lines 2000000] [--rounds 3] [--write BENCHMARKS.md]
 //
@@ -14,7 +15,8 @@
 // Peak RSS is /usr/bin/time's "maximum resident set size". A contender that is not installed is
 // reported as "missing", never left out silently (apt-get install -y goaccess).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeSection } from './lib/common.mjs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,15 +167,13 @@ console.log(`\n${table}\n\n${goals}\n`);
 if (values.write) {
   const nodeVersion = process.version;
   const cpuModel = cpus()[0]?.model ?? 'unknown';
-  const md = `# Benchmarks
+  const body = `## Import: parse and build a model from a ${fmt(fileLines)}-line combined log
 
-Latest figures of \`bench/import.mjs\` (see \`bench/README.md\`). Reproduce with:
+Reproduce with:
 
 \`\`\`sh
 npm run build && node bench/import.mjs --lines ${LINES} --rounds ${ROUNDS} --write BENCHMARKS.md
 \`\`\`
-
-## Import: parse and build a model from a ${fmt(fileLines)}-line combined log
 
 - date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 - machine: ${cpus().length} CPUs (\`nproc\` ${nprocOf()}; ${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${nodeVersion}
@@ -188,8 +188,9 @@ ${table}
 
 ${goals}
 `;
-  writeFileSync(resolve(values.write), md);
-  console.error(`bench: wrote ${values.write}`);
+  // Only this benchmark's section of the file: the other benchmarks' sections stay as they are.
+  writeSection(values.write, 'import', body);
+  console.error(`bench: wrote the import section of ${values.write}`);
 }
 
 function nprocOf() {

@@ -216,18 +216,23 @@ export async function readRecords(specs: string[], options: ReadRecordsOptions, 
       }
     }
     const name = input.name;
+    const prefix = `${name}:`;
     const parseBatch = (batch: LineItem[]): LogRecord[] => {
       const out: LogRecord[] = [];
-      for (const item of batch) {
-        sourceStats.lines++;
-        if ('line' in item) {
+      sourceStats.lines += batch.length;
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i] as LineItem;
+        // (A property read, not `in`: the three kinds of item have different shapes.)
+        const line = (item as { line?: string }).line;
+        if (line !== undefined) {
           if (parser === null) continue; // only blank lines and unreadable ones
-          const result = parser.parse(item.line, `${name}:${item.lineNo}`);
+          const where = prefix + item.lineNo;
+          const result = parser.parse(line, where);
           if (result === null) continue;
-          if ('reject' in result) reject(result.reject, `${name}:${item.lineNo}`, sourceStats);
+          if ('reject' in result) reject(result.reject, where, sourceStats);
           else out.push(result);
-        } else if ('tooLong' in item) reject('line too long', `${name}:${item.lineNo}`, sourceStats);
-        else reject(item.invalid, `${name}:${item.lineNo}`, sourceStats);
+        } else if ('tooLong' in item) reject('line too long', prefix + item.lineNo, sourceStats);
+        else if ('invalid' in item) reject(item.invalid, prefix + item.lineNo, sourceStats);
       }
       sourceStats.accepted += out.length;
       stats.lines += batch.length;

@@ -1,10 +1,9 @@
 /**
  * Builds the traffic model from a stream of records, in one pass and bounded memory.
  *
- *   add(record) → reorder buffer (min-heap, `reorderWindowSec`) → in time order:
- *     route tree → provisional endpoint key → endpoint statistics
- *                                          → sessionizer (entry, transitions, think times)
- *                                          → arrivals (per clock hour)
+ *   add(record) → route tree → provisional endpoint key → endpoint statistics
+ *              → (time, session identity, key) → reorder buffer (`reorderWindowSec`) → in time
+ *                order: sessionizer (entry, transitions, think times) → arrivals (per clock hour)
  *   finish() → cardinality decisions in the route tree, provisional keys remapped to templates,
  *              endpoint cap (the rest in `METHOD /:other` buckets), probabilities, rounding.
  *
@@ -28,6 +27,24 @@
  * own statistics are written only when both classes have sessions (otherwise they are the
  * top-level ones), see `classBlock`.
  *
+ * Only what needs time order waits for it. The route tree and the endpoint statistics take each
+ * record as it arrives; what the sessionizer and the arrival counts need from it (its time, the
+ * 52-bit session identity hash, the provisional key) waits in the reorder buffer as three numbers
+ * in typed arrays. So memory for the window is 36 bytes per record held (at most 1,048,576 of
+ * them: see reorder.ts), not the record and the line its strings point into, and the records
+ * themselves die young (cheap to collect).
+ *
+ * Memory bounds, each documented where it is enforced: the route tree's node cap and frozen
+ * positions (routes.ts), value pools (top-values.ts), per-endpoint query names (endpoints.ts),
+ * histogram buckets (distribution.ts), open sessions closed after the inactivity timeout and
+ * user agent codes capped (sessions.ts), the reorder window and its cap (reorder.ts).
+ * For input in time order (one log, or several merged by time) this is exactly the former
+ * all-in-time-order pipeline. For records that arrive out of order within the window, the one
+ * deliberate approximation: route and query value pools (`TopValues`, sampled once full) and the
+ * freezing of wide tree positions see them in arrival order, so tie-breaks among equally frequent
+ * values may differ from a fully time-sorted pass; counts, shares, distributions, sessions and
+ * arrivals do not depend on it.
+ *
  * The output is deterministic (no clock, no randomness) and its key order is stable: endpoints
  * by count then key, entry/transition tables by key, so that two models diff cleanly.
  */
@@ -39,7 +56,7 @@ import { ArrivalCounter } from './arrivals.js';
 import { round, StreamingDistribution, toShares } from './distribution.js';
 import { isBot } from './bots.js';
 import { EndpointStats } from './endpoints.js';
-import { ReorderBuffer } from './reorder.js';
+import { PairReorderBuffer } from './reorder.js';
 import { RouteTree, type FinalRoute } from './routes.js';
 import { UTC_FRAME, zoneFrame, type ZoneFrame } from './time-zone.js';
 import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from './sessions.js';
@@ -83,6 +100,7 @@ export const EXIT = '$exit';
 export const OTHER_TEMPLATE = '/:other';
 const DEFAULT_SALT = 'tidemark';
 const IP_UA = 'ip+ua';
+/** Traffic classes, index of `sessions`; a class rides in the low bit of a key id in the reorder buffer. */
 const HUMAN = 0;
 const BOT = 1;
 /** Examples kept per rejection reason. */
@@ -118,7 +136,7 @@ export class ModelBuilder {
   private readonly salted: boolean;
   private readonly seedA: number;
   private readonly seedB: number;
-  private readonly reorder: ReorderBuffer<LogRecord>;
+  private readonly reorder: PairReorderBuffer;
   private readonly routes: RouteTree;
   private readonly userRoutes: UserRouteMatcher | null;
   private readonly excludeStatic: boolean;
@@ -181,7 +199,7 @@ export class ModelBuilder {
     this.keySeedA = hashSeed(`key-a:${salt}`);
     this.keySeedB = hashSeed(`key-b:${salt}`);
     this.sessionKey = options.sessionKey ?? IP_UA;
-    this.reorder = new ReorderBuffer(this.reorderWindowSec * 1000, (r) => this.process(r));
+    this.reorder = new PairReorderBuffer(this.reorderWindowSec * 1000, (timeMs, identity, keyAndClass) => this.inOrder(timeMs, identity, keyAndClass));
     this.routes = new RouteTree(
       { paramThreshold: this.paramThreshold, maxNodes: this.maxRouteNodes },
       (id, method) => {
@@ -209,7 +227,11 @@ export class ModelBuilder {
       this.excludedStatic++;
       return;
     }
-    if (!this.reorder.push(record)) this.reject('out of order', record.source);
+    if (record.timeMs < this.reorder.releasedMs) {
+      this.reject('out of order', record.source);
+      return;
+    }
+    this.process(record);
   }
 
   /** A line a parser could not read: counted by reason with a few "file:line" examples. */
@@ -349,7 +371,7 @@ export class ModelBuilder {
     return this.model;
   }
 
-  /** A record in time order. */
+  /** A record as it arrives (no earlier than the reorder buffer's last release). */
   private process(record: LogRecord): void {
     const method = normalizeMethod(record.method);
     const status = record.status;
@@ -367,9 +389,9 @@ export class ModelBuilder {
         identity = identityHash(this.seedA, this.seedB, record.client ?? '', uaCode);
       }
     }
-    const started = (this.sessions[this.classOf(uaCode, userAgent)] as Sessionizer).observe(identity, record.timeMs, keyId);
-    this.arrivals.request(record.timeMs, started);
     this.requests++;
+    // Only (time, identity, key and class) wait for time order; the class rides in the key's low bit.
+    this.reorder.push(record.timeMs, identity, keyId * 2 + this.classOf(uaCode, userAgent));
     if (this.routes.takeUnionsIfOver(REMAP_EVERY_UNIONS)) {
       for (const s of this.sessions) s.remap((id) => this.routes.find(id));
     }
@@ -381,6 +403,14 @@ export class ModelBuilder {
     let c = this.uaClass[uaCode];
     if (c === undefined) this.uaClass[uaCode] = c = isBot(userAgent) ? BOT : HUMAN;
     return c;
+  }
+
+  /** What sessions and arrivals need of a record, in time order. */
+  /** A request in time order: `keyAndClass` is its key id × 2 + its traffic class (HUMAN 0, BOT 1). */
+  private inOrder(timeMs: number, identity: number, keyAndClass: number): void {
+    // The key may have merged while the record waited: its representative now.
+    const started = (this.sessions[keyAndClass & 1] as Sessionizer).observe(identity, timeMs, this.routes.find(keyAndClass >>> 1));
+    this.arrivals.request(timeMs, started);
   }
 
   /**

@@ -11,6 +11,11 @@ import type { Distribution } from '../core/types.js';
  * holds one distinct value (small integers such as session lengths) is exact. Memory is bounded
  * by the number of buckets between the smallest and largest value (≈ 2,600 for 1 ms … 11 days),
  * whatever the count.
+ * The buckets are kept in a `Map` while few of that range are in use, and move to three
+ * arrays indexed by bucket (count, min, max: 24 bytes a bucket of the range, no lookup, no
+ * object) once the map's entries cover a third of the range or more, i.e. once the arrays take
+ * no more memory than the map (~80 bytes an entry). The arrays then grow with the range; the
+ * results are the same either way (the same buckets hold the same values).
  * Quantiles use the "type 7" definition (linear interpolation between order statistics, as
  * numpy and R do by default) in both modes, so the switch does not change their meaning.
  * Everything is deterministic and order-independent; `merge` combines two summaries exactly as
@@ -47,6 +52,11 @@ export class StreamingDistribution {
   max = -Infinity;
   private exact: number[] | null = [];
   private buckets: Map<number, Bucket> | null = null;
+  /** Dense form (see above): bucket index `lo + i` at slot i; null while the map is used. */
+  private dense: DenseBuckets | null = null;
+  /** Lowest and highest bucket index in the map (the zero bucket aside). */
+  private mapLo = Infinity;
+  private mapHi = -Infinity;
   private sorted: { cumulative: number[]; bucket: Bucket[] } | null = null;
   private exactSorted = true;
 
@@ -85,9 +95,7 @@ export class StreamingDistribution {
     if (other.exact !== null) {
       for (const v of other.exact) this.addToBucket(v, 1, v, v);
     } else {
-      for (const [, b] of other.buckets as Map<number, Bucket>) {
-        this.addToBucket(b.min, b.count, b.min, b.max);
-      }
+      other.forEachBucket((b) => this.addToBucket(b.min, b.count, b.min, b.max));
     }
   }
 
@@ -150,18 +158,32 @@ export class StreamingDistribution {
 
   private sortedBuckets(): { cumulative: number[]; bucket: Bucket[] } {
     if (this.sorted !== null) return this.sorted;
-    const index = [...(this.buckets as Map<number, Bucket>).keys()].sort((a, b) => a - b);
     const bucket: Bucket[] = [];
+    this.forEachBucket((b) => bucket.push(b));
     const cumulative: number[] = [];
     let total = 0;
-    for (const i of index) {
-      const b = (this.buckets as Map<number, Bucket>).get(i) as Bucket;
+    for (const b of bucket) {
       total += b.count;
-      bucket.push(b);
       cumulative.push(total);
     }
     this.sorted = { cumulative, bucket };
     return this.sorted;
+  }
+
+  /** Every non-empty bucket, in order of value (histogram mode). */
+  private forEachBucket(visit: (b: Bucket) => void): void {
+    const dense = this.dense;
+    if (dense !== null) {
+      if (dense.zero.count > 0) visit({ ...dense.zero });
+      const { counts, mins, maxs } = dense;
+      for (let i = 0; i < counts.length; i++) {
+        const count = counts[i] as number;
+        if (count > 0) visit({ count, min: mins[i] as number, max: maxs[i] as number });
+      }
+      return;
+    }
+    const buckets = this.buckets as Map<number, Bucket>;
+    for (const i of [...buckets.keys()].sort((a, b) => a - b)) visit(buckets.get(i) as Bucket);
   }
 
   private toHistogram(): void {
@@ -173,16 +195,100 @@ export class StreamingDistribution {
 
   private addToBucket(value: number, count: number, min: number, max: number): void {
     const index = bucketIndex(value);
+    const dense = this.dense;
+    if (dense !== null) {
+      if (index === ZERO_BUCKET) {
+        addTo(dense.zero, count, min, max);
+        return;
+      }
+      const i = index - dense.lo;
+      if (i < 0 || i >= dense.counts.length) {
+        this.dense = widen(dense, index);
+        return this.addToBucket(value, count, min, max);
+      }
+      const counts = dense.counts;
+      const c = counts[i] as number;
+      counts[i] = c + count;
+      if (c === 0) {
+        dense.mins[i] = min;
+        dense.maxs[i] = max;
+        return;
+      }
+      if (min < (dense.mins[i] as number)) dense.mins[i] = min;
+      if (max > (dense.maxs[i] as number)) dense.maxs[i] = max;
+      return;
+    }
     const buckets = this.buckets as Map<number, Bucket>;
     const b = buckets.get(index);
     if (b === undefined) {
       buckets.set(index, { count, min, max });
+      if (index !== ZERO_BUCKET) {
+        if (index < this.mapLo) this.mapLo = index;
+        if (index > this.mapHi) this.mapHi = index;
+      }
+      if (buckets.size >= DENSE_MIN_BUCKETS && (this.mapHi - this.mapLo + 1) * DENSE_BYTES <= buckets.size * MAP_ENTRY_BYTES) this.toDense(buckets);
       return;
     }
-    b.count += count;
-    if (min < b.min) b.min = min;
-    if (max > b.max) b.max = max;
+    addTo(b, count, min, max);
   }
+
+  /** Moves the map's buckets to arrays (once these take no more memory: see the class comment). */
+  private toDense(buckets: Map<number, Bucket>): void {
+    const lo = this.mapLo;
+    const dense = emptyDense(lo, this.mapHi - lo + 1);
+    for (const [index, b] of buckets) {
+      if (index === ZERO_BUCKET) {
+        dense.zero = { ...b };
+        continue;
+      }
+      const i = index - lo;
+      dense.counts[i] = b.count;
+      dense.mins[i] = b.min;
+      dense.maxs[i] = b.max;
+    }
+    this.dense = dense;
+    this.buckets = null;
+  }
+}
+
+/** Map entries before the dense form is considered (small maps stay maps). */
+const DENSE_MIN_BUCKETS = 64;
+/** Memory of one bucket of the range in the dense form, and (roughly) of one map entry. */
+const DENSE_BYTES = 24;
+const MAP_ENTRY_BYTES = 80;
+
+interface DenseBuckets {
+  lo: number;
+  counts: Float64Array;
+  mins: Float64Array;
+  maxs: Float64Array;
+  /** Values ≤ 0. */
+  zero: Bucket;
+}
+
+function emptyDense(lo: number, size: number): DenseBuckets {
+  return { lo, counts: new Float64Array(size), mins: new Float64Array(size), maxs: new Float64Array(size), zero: { count: 0, min: Infinity, max: -Infinity } };
+}
+
+/** The same buckets over a range that also holds `index` (with some room on that side). */
+function widen(dense: DenseBuckets, index: number): DenseBuckets {
+  const size = dense.counts.length;
+  const room = Math.max(16, size >> 3);
+  const lo = index < dense.lo ? index - room : dense.lo;
+  const hi = index < dense.lo ? dense.lo + size - 1 : index + room;
+  const wider = emptyDense(lo, hi - lo + 1);
+  const at = dense.lo - lo;
+  wider.counts.set(dense.counts, at);
+  wider.mins.set(dense.mins, at);
+  wider.maxs.set(dense.maxs, at);
+  wider.zero = dense.zero;
+  return wider;
+}
+
+function addTo(b: Bucket, count: number, min: number, max: number): void {
+  b.count += count;
+  if (min < b.min) b.min = min;
+  if (max > b.max) b.max = max;
 }
 
 /** Rounds to `decimals` places; never returns -0. */

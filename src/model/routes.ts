@@ -54,7 +54,7 @@
  * The tree is shared by all methods (a position is a parameter for GET and PUT alike), so
  * parameter value pools belong to tree positions and are the same for every method.
  */
-import { TopValues } from './top-values.js';
+import { TopValues, detach } from './top-values.js';
 import { isIpLike, isKeepableValue, isSensitiveSegment, isTokenLike, safeDecodeSegment } from './scrub.js';
 
 export const PARAM = ':param';
@@ -409,10 +409,12 @@ export class RouteTree {
       if (!node.sensitive) this.keepValue(p, segment, 1);
       return p;
     }
-    const created = new RouteNode(segment, node, node.sensitive || isSensitiveSegment(segment));
+    // Kept for the life of the node: a copy, not a slice that would keep its log line alive.
+    const name = detach(segment);
+    const created = new RouteNode(name, node, node.sensitive || isSensitiveSegment(name));
     created.count = 1;
     created.ok = this.ok ? 1 : 0;
-    (node.literals ??= new Map()).set(segment, created);
+    (node.literals ??= new Map()).set(name, created);
     this.nodes++;
     if (node.literals.size > this.literalCap) this.pending.push(node);
     return created;

@@ -33,8 +33,13 @@ export class TopValues {
   }
 
   add(value: string, count = 1): void {
-    this.counts.set(value, (this.counts.get(value) ?? 0) + count);
-    if (this.counts.size >= this.capacity * 2) this.prune();
+    const known = this.counts.get(value);
+    if (known !== undefined) this.counts.set(value, known + count);
+    else {
+      // A new key is kept for a while: copied, so that it does not hold on to its whole log line.
+      this.counts.set(detach(value), count);
+      if (this.counts.size >= this.capacity * 2) this.prune();
+    }
   }
 
   merge(other: TopValues): void {
@@ -83,4 +88,14 @@ export class TopValues {
       }
     }
   }
+}
+
+/**
+ * A copy of `text` that shares no memory with the string it was cut from. V8 represents a
+ * substring of 13 characters or more as a pointer into its parent (for a field of a record,
+ * the whole log line), so a substring kept in a long-lived table keeps the line alive, and
+ * moves it to the old generation where it lingers until a full collection.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
 }

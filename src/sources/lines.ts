@@ -139,6 +139,7 @@ function splitRegion(chunk: Buffer, start: number, end: number, state: SplitStat
   const max = state.maxLineBytes;
   let lineNo = state.lineNo;
   let pos = start;
+  const decode = encoding === 'latin1' ? LATIN1 : UTF8;
   for (;;) {
     let nl = chunk.indexOf(LF, pos);
     if (nl === -1 || nl > end) nl = end;
@@ -149,7 +150,7 @@ function splitRegion(chunk: Buffer, start: number, end: number, state: SplitStat
     if (stop - pos > max) out.push({ lineNo, tooLong: true });
     else if (cr !== -1 && cr < stop) out.push({ lineNo, invalid: 'binary' }); // a CR inside the line
     else {
-      let line = chunk.toString(encoding, pos, stop);
+      let line = decode.call(chunk, pos, stop);
       if (lineNo === 1 && line.charCodeAt(0) === BOM) line = line.slice(1);
       out.push({ lineNo, line });
     }
@@ -158,6 +159,17 @@ function splitRegion(chunk: Buffer, start: number, end: number, state: SplitStat
   }
   state.lineNo = lineNo;
 }
+
+/**
+ * Buffer's own decoders, called directly: `buffer.toString(encoding, start, end)` checks its
+ * arguments and dispatches on the encoding first, which costs about as much as decoding a line.
+ * (Node's Buffer has had `latin1Slice` and `utf8Slice` for as long as it has had `toString`;
+ * should one be missing, `toString` is used.)
+ */
+type Decoder = (this: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as { latin1Slice?: Decoder; utf8Slice?: Decoder };
+const LATIN1: Decoder = typeof proto.latin1Slice === 'function' ? proto.latin1Slice : function (start, end) { return this.toString('latin1', start, end); };
+const UTF8: Decoder = typeof proto.utf8Slice === 'function' ? proto.utf8Slice : function (start, end) { return this.toString('utf8', start, end); };
 
 /** Line by line over bytes: for regions with invalid UTF-8 or control bytes somewhere. */
 function splitSlow(chunk: Buffer, start: number, end: number, state: SplitState, out: LineItem[]): void {

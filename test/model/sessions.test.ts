@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/rng.js';
 import { ModelBuilder } from '../../src/model/builder.js';
-import { EXIT_ID, Sessionizer, UserAgentCodes, identityHash } from '../../src/model/sessions.js';
+import { EXIT_ID, IdentityTable, Sessionizer, UserAgentCodes, identityHash } from '../../src/model/sessions.js';
 import type { LogRecord, TrafficModel } from '../../src/core/types.js';
 import { MIN, OPTIONS, SEC, rec } from './records.js';
 
@@ -109,5 +110,58 @@ describe('sessionization', () => {
     expect([codes.code('A'), codes.code('B'), codes.code('A')]).toEqual([0, 1, 0]);
     expect(codes.code('C')).toBeLessThan(0);
     expect(codes.code('C')).toBe(codes.code('C'));
+    // Past the capacity: 52-bit hashes, distinct for distinct agents, and identities tell them apart.
+    const hashed = new Set(Array.from({ length: 5_000 }, (_, i) => codes.code(`bench-client/${i}`)));
+    expect(hashed.size).toBe(5_000);
+    expect([...hashed].every((c) => c < 0 && Number.isSafeInteger(c))).toBe(true);
+    const identities = new Set([...hashed].map((c) => identityHash(1, 2, '10.0.0.1', c)));
+    expect(identities.size).toBe(5_000);
+  });
+
+  it('user agent codes: the cache answers as the map would, collisions included', () => {
+    const codes = new UserAgentCodes(5_000);
+    const expected = new Map<string, number>();
+    const rng = createRng(11);
+    // 3,000 distinct agents (many share a length and characters: the cache's slots collide),
+    // asked for in random order, each as a fresh string built from parts.
+    const agent = (i: number): string => ['Mozilla/5.0 (X11; Linux) ', 'bench-client/', ''][i % 3] + String(i);
+    const got: number[] = [];
+    const want: number[] = [];
+    for (let k = 0; k < 30_000; k++) {
+      const i = Math.floor(rng.next() * 3_000);
+      const ua = agent(i).split('').join('');
+      got.push(codes.code(ua));
+      if (!expected.has(ua)) expected.set(ua, expected.size);
+      want.push(expected.get(ua) as number);
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('IdentityTable behaves as a Map through growth, deletions (with displaced entries) and shrinking', () => {
+    const table = new IdentityTable(16);
+    const map = new Map<number, number>();
+    const rng = createRng(21);
+    // Few distinct keys, many sharing low bits (same home slot), so that probing chains form.
+    const keyOf = (i: number): number => (i % 7) * 2 ** 40 + Math.floor(i / 7) * 16 + (i % 3);
+    let mismatches = 0;
+    for (let k = 0; k < 60_000; k++) {
+      const key = keyOf(Math.floor(rng.next() * (k < 30_000 ? 3_000 : 200)));
+      const r = rng.next();
+      if (r < 0.45) {
+        table.set(key, k);
+        map.set(key, k);
+      } else if (r < 0.8) {
+        if (table.delete(key) !== map.delete(key)) mismatches++;
+      } else if (table.get(key) !== (map.get(key) ?? -1)) mismatches++;
+      if (table.size !== map.size) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    const values: number[] = [];
+    table.forEach((v) => values.push(v));
+    expect(values.sort((a, b) => a - b)).toEqual([...map.values()].sort((a, b) => a - b));
+    for (const [key, value] of map) expect(table.get(key)).toBe(value);
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(table.get(keyOf(1))).toBe(-1);
   });
 });
