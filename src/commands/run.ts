@@ -333,7 +333,7 @@ export interface ScheduleJob {
 type SecondHook = NonNullable<Parameters<typeof runSchedule>[0]['onSecond']>;
 
 /** Plays the job's schedule (or its segment) in this thread. */
-export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecond?: SecondHook): Promise<ScheduleOutcome> {
+export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecond?: SecondHook, beforeStart?: () => Promise<void>): Promise<ScheduleOutcome> {
   const { model, profile, opts, seed } = job;
   const load = planLoad(model, profile, opts);
   const synth = new SessionSynthesizer(model, { seed });
@@ -360,6 +360,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
         onResponse: building.onResponse,
         wantBody: building.wantBody,
         onSecond,
+        beforeStart,
         urgent: ctx.urgent,
         maxRatePerSec: job.segment && opts.maxRate !== undefined ? opts.maxRate / job.segment.count : opts.maxRate,
       },

@@ -1,4 +1,4 @@
-import { createRng, hashSeed } from '../core/rng.js';
+import { createRng, hashSeed, hashSeedFrom } from '../core/rng.js';
 import type { Rng } from '../core/rng.js';
 import type { ModelEndpoint, PlannedRequest, SessionPlan, TrafficModel } from '../core/types.js';
 import { pickWeighted, sampleDistribution } from './sample.js';
@@ -30,6 +30,10 @@ export class SessionSynthesizer {
   private readonly transitions = new Map<string, Table>();
   private readonly mix: Table;
   private readonly maxLength: number;
+  /** FNV states of the seed strings' fixed prefixes (`${seed}:single:` ...): an id then hashes only its digits. */
+  private readonly singlePrefix: number;
+  private readonly sessionPrefix: number;
+  private readonly flowPrefix: number;
 
   constructor(
     private readonly model: TrafficModel,
@@ -48,6 +52,9 @@ export class SessionSynthesizer {
     for (const [from, row] of Object.entries(model.sessions.transitions)) {
       this.transitions.set(from, toTable(row, usable));
     }
+    this.singlePrefix = hashSeed(`${options.seed}:single:`);
+    this.sessionPrefix = hashSeed(`${options.seed}:`);
+    this.flowPrefix = hashSeed(`${options.seed}:flow:`);
     this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
   }
 
@@ -56,7 +63,8 @@ export class SessionSynthesizer {
    * plays, like k6's constant-arrival-rate with the model's mix.
    */
   single(id: number): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:single:${id}`));
+    // Same seed as hashSeed(`${seed}:single:${id}`), without building the string.
+    const rng = createRng(hashSeedFrom(this.singlePrefix, String(id)));
     const key = pickWeighted(this.mix.entries, this.mix.total, rng);
     const endpoint = key === undefined ? undefined : this.endpoints.get(key);
     if (!endpoint) return { id, requests: [] };
@@ -71,7 +79,7 @@ export class SessionSynthesizer {
    * its think time is the step's own, or one sampled from the model.
    */
   flowSession(id: number, flow: readonly { method: string; path: string; thinkMs: number | null }[]): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:flow:${id}`));
+    const rng = createRng(hashSeedFrom(this.flowPrefix, String(id)));
     return {
       id,
       requests: flow.map((step, i) => ({
@@ -89,7 +97,7 @@ export class SessionSynthesizer {
   }
 
   session(id: number): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:${id}`));
+    const rng = createRng(hashSeedFrom(this.sessionPrefix, String(id)));
     const requests: PlannedRequest[] = [];
     let key = pickWeighted(this.entry.entries, this.entry.total, rng);
     while (key !== undefined && key !== EXIT && requests.length < this.maxLength) {
