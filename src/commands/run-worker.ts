@@ -8,7 +8,7 @@ import { systemClock } from '../core/clock.js';
 import type { RunContext } from '../core/context.js';
 import { describeError } from '../core/errors.js';
 import { serializeRecorder } from '../metrics/serialize.js';
-import { executeSchedule, type ScheduleJob } from './run.js';
+import { executeSchedule, type ScheduleJob } from './run-schedule.js';
 import type { WorkerMessage } from './run-workers.js';
 
 const port = parentPort;

@@ -6,7 +6,7 @@ import { TidemarkError } from '../core/errors.js';
 import type { RunOutcome } from '../engine/runner.js';
 import { Recorder } from '../metrics/recorder.js';
 import { deserializeRecorder, type SerializedRecorder } from '../metrics/serialize.js';
-import type { ScheduleJob } from './run.js';
+import type { ScheduleJob } from './run-schedule.js';
 
 /** What a worker sends back: its outcome with the recorder as plain data. */
 export interface WorkerResult extends Omit<RunOutcome, 'recorder'> {

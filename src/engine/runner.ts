@@ -126,6 +126,13 @@ const MAX_WARM_SESSIONS = 200_000;
 const SPIN_WITHIN_MS = 0.05;
 
 /**
+ * Sends per batch at most: a generator that has fallen behind (an overloaded machine) would
+ * otherwise send its whole backlog before reading a single response. The rest goes out after
+ * pending I/O, in the next batch.
+ */
+const MAX_BATCH = 512;
+
+/**
  * The run loop. Every request has an intended send time from the schedule: a session's first
  * request at its arrival, each later one at the previous response's end plus its think time.
  * Latency is measured from that time (as wrk2 does), so a slow target cannot slow the schedule
@@ -403,18 +410,26 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     if (stopped) return;
     const nowRun = clock.nowMs() - t0;
     adjustUsers(nowRun);
-    // Everything due by now goes out in this batch (bounded: only what was due at this reading).
+    // Everything due by now goes out in this batch (bounded: only what was due at this reading,
+    // and at most MAX_BATCH of it).
     pumping = true;
-    for (;;) {
+    let capped = true;
+    for (let sent = 0; sent < MAX_BATCH; sent++) {
       const arrivalAt = nextArrival !== undefined ? nextArrival.timeMs : Infinity;
       const queuedAt = queue.size > 0 ? (queue.peekKey() as number) : Infinity;
       if (arrivalAt <= queuedAt) {
-        if (arrivalAt > nowRun) break;
+        if (arrivalAt > nowRun) {
+          capped = false;
+          break;
+        }
         const arrival = nextArrival as Arrival;
         nextArrival = arrivals.next().value ?? undefined;
         startArrival(arrival, nowRun);
       } else {
-        if (queuedAt > nowRun) break;
+        if (queuedAt > nowRun) {
+          capped = false;
+          break;
+        }
         send(queue.pop() as Live, nowRun);
       }
       if (stopped) break;
@@ -425,6 +440,12 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       options.onSecond?.(lastSecond * 1000, recorder, { inFlight, sessions: liveSessions });
     }
     if (stopped) return;
+    if (capped) {
+      // More was due: the rest after pending I/O.
+      armedForMs = -Infinity;
+      immediate = setImmediate(pump);
+      return;
+    }
     if (nowRun >= scheduledMs) {
       stop(null, scheduledMs);
       return;

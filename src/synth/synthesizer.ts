@@ -34,6 +34,7 @@ export class SessionSynthesizer {
   private readonly singlePrefix: number;
   private readonly sessionPrefix: number;
   private readonly flowPrefix: number;
+  private readonly plainSingles = new Map<string, PlannedRequest[] | null>();
 
   constructor(
     private readonly model: TrafficModel,
@@ -63,13 +64,35 @@ export class SessionSynthesizer {
    * plays, like k6's constant-arrival-rate with the model's mix.
    */
   single(id: number): SessionPlan {
+    // A one-endpoint mix draws nothing: no generator to build (the same plan either way).
+    const only = this.mix.entries.length === 1 ? this.plainSingle((this.mix.entries[0] as [string, number])[0]) : undefined;
+    if (only) return { id, requests: only };
     // Same seed as hashSeed(`${seed}:single:${id}`), without building the string.
     const rng = createRng(hashSeedFrom(this.singlePrefix, String(id)));
     const key = pickWeighted(this.mix.entries, this.mix.total, rng);
     const endpoint = key === undefined ? undefined : this.endpoints.get(key);
     if (!endpoint) return { id, requests: [] };
+    const plain = this.plainSingle(endpoint.key);
+    if (plain) return { id, requests: plain };
     const params: Record<string, string> = {};
     return { id, requests: [{ endpointKey: endpoint.key, method: endpoint.method, path: fillPath(endpoint, rng, params), params, thinkTimeMs: 0 }] };
+  }
+
+  /**
+   * The request list of a one-request session to an endpoint without path parameters: the
+   * same for every session, so built once and shared (frozen: nothing downstream changes a plan).
+   */
+  private plainSingle(key: string): PlannedRequest[] | undefined {
+    let plain = this.plainSingles.get(key);
+    if (plain === undefined) {
+      const endpoint = this.endpoints.get(key);
+      plain =
+        endpoint && !endpoint.template.includes(':')
+          ? Object.freeze([Object.freeze({ endpointKey: endpoint.key, method: endpoint.method, path: endpoint.template, params: Object.freeze({}), thinkTimeMs: 0 })]) as unknown as PlannedRequest[]
+          : null;
+      this.plainSingles.set(key, plain);
+    }
+    return plain ?? undefined;
   }
 
   /**
