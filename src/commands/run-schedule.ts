@@ -8,7 +8,8 @@ import { UsageError } from '../core/errors.js';
 import type { TrafficModel } from '../core/types.js';
 import { HttpClient } from '../engine/http-client.js';
 import { requestBuilding } from '../engine/request-builder.js';
-import { runSchedule, type RunOutcome as ScheduleOutcome } from '../engine/runner.js';
+import { runSchedule, type RunOptions as ScheduleOptions, type RunOutcome as ScheduleOutcome } from '../engine/runner.js';
+import { warmUp } from '../engine/warm-up.js';
 import { planModelWindow } from '../schedule/model-window.js';
 import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
 import { UserCurve, type UserSegment } from '../schedule/user-curve.js';
@@ -16,6 +17,9 @@ import { SessionSynthesizer } from '../synth/synthesizer.js';
 import type { Profile, StageSpec } from './profile.js';
 import type { RunKnobs } from '../reports/results.js';
 import type { RunOptions } from './run.js';
+
+/** Open-model runs of at least this many requests per second (per thread) start warm (see warmUp). */
+const WARM_FROM_PER_SEC = 500;
 
 /**
  * connections: sockets to the target at most. Unlimited sockets collapse above ~2,000 req/s (a
@@ -109,35 +113,37 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
   const synth = new SessionSynthesizer(model, { seed });
   const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
   const lookbackMs = job.warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
-  const client = new HttpClient(
-    { target: job.target, connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: opts.insecure === true },
-    () => ctx.clock.nowMs(),
-  );
+  const clientOptions = { connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: opts.insecure === true };
+  const client = new HttpClient({ target: job.target, ...clientOptions }, () => ctx.clock.nowMs());
+  const runOptions: ScheduleOptions = {
+    curve: load.curve,
+    arrivals: load.arrivals,
+    users: load.users,
+    segment: job.segment,
+    sessions: load.singleRequests ? (id) => synth.single(id) : profile && profile.flow.length > 0 ? (id) => synth.flowSession(id, profile.flow) : (id) => synth.session(id),
+    seed,
+    thinkTimeFactor: 1 / load.speed,
+    warmStartLookbackMs: lookbackMs,
+    maxInFlight: job.maxInFlight,
+    drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
+    buildRequest: building.build,
+    onResponse: building.onResponse,
+    wantBody: building.wantBody,
+    onSecond,
+    beforeStart,
+    urgent: ctx.urgent,
+    maxRatePerSec: job.segment && opts.maxRate !== undefined ? opts.maxRate / job.segment.count : opts.maxRate,
+  };
   try {
-    return await runSchedule(
-      {
-        curve: load.curve,
-        arrivals: load.arrivals,
-        users: load.users,
-        segment: job.segment,
-        sessions: load.singleRequests ? (id) => synth.single(id) : profile && profile.flow.length > 0 ? (id) => synth.flowSession(id, profile.flow) : (id) => synth.session(id),
-        seed,
-        thinkTimeFactor: 1 / load.speed,
-        warmStartLookbackMs: lookbackMs,
-        maxInFlight: job.maxInFlight,
-        drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
-        buildRequest: building.build,
-        onResponse: building.onResponse,
-        wantBody: building.wantBody,
-        onSecond,
-        beforeStart,
-        urgent: ctx.urgent,
-        maxRatePerSec: job.segment && opts.maxRate !== undefined ? opts.maxRate / job.segment.count : opts.maxRate,
-      },
-      client,
-      ctx.clock,
-      ctx.signal,
-    );
+    // Fast open-model runs start warm: the engine's code compiled on a throwaway local server,
+    // and sockets to the target open (about 5 ms worth of requests), before the clock starts.
+    const peakSessionsPerSec = Math.max(0, ...load.curve.segments.map((s) => Math.max(s.fromPerSec, s.toPerSec)));
+    const peakPerSec = (peakSessionsPerSec * (load.singleRequests ? 1 : model.sessions.length.mean)) / (job.segment?.count ?? 1);
+    if (!load.users && peakPerSec >= WARM_FROM_PER_SEC && !ctx.signal.aborted) {
+      await warmUp(runOptions, clientOptions, ctx.clock);
+      await client.preconnect(Math.min(job.connections ?? 256, Math.ceil(peakPerSec * 0.005)));
+    }
+    return await runSchedule(runOptions, client, ctx.clock, ctx.signal);
   } finally {
     await client.close();
   }

@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { FailureKind } from '../metrics/outcome.js';
 import { TidemarkError } from '../core/errors.js';
 
@@ -166,6 +167,10 @@ export class HttpClient {
   private inFlightCount = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepEveryMs: number;
+  private readonly url: URL;
+  private readonly connector: buildConnector.connector;
+  /** Sockets opened ahead (`preconnect`), handed to the pool before it opens any of its own. */
+  private spare: Socket[] = [];
 
   constructor(options: HttpClientOptions, now: () => number = () => performance.now()) {
     let url: URL;
@@ -182,15 +187,69 @@ export class HttpClient {
     this.timeoutMs = options.timeoutMs;
     // A deadline is kept to within a twentieth of itself (5 ms .. 100 ms).
     this.sweepEveryMs = Math.min(100, Math.max(5, Math.floor(options.timeoutMs / 20)));
+    this.url = url;
+    // What undici builds from { connect: { rejectUnauthorized }, connectTimeout }, kept so that
+    // sockets opened ahead and the pool's own are made the same way.
+    this.connector = buildConnector({ rejectUnauthorized: !options.insecure, timeout: options.connectTimeoutMs });
     this.pool = new Pool(this.origin, {
       connections: options.connections,
       pipelining: options.pipelining,
-      connectTimeout: options.connectTimeoutMs,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       keepAliveTimeout: 30_000,
-      connect: { rejectUnauthorized: !options.insecure },
+      connect: (connectOptions, callback) => this.connect(connectOptions, callback),
     });
+  }
+
+  /**
+   * Opens up to `count` sockets to the target now, before the run's clock starts, so that the
+   * first requests do not wait for connections (and the handshakes are not charged to the target
+   * as latency). Resolves with how many opened; a failure is left for the run's own connections
+   * to meet and report, request by request.
+   */
+  async preconnect(count: number): Promise<number> {
+    const { hostname, host, protocol, port } = this.url;
+    const opened = await Promise.all(
+      Array.from(
+        { length: Math.max(0, Math.floor(count)) },
+        () =>
+          new Promise<Socket | null>((resolve) => {
+            try {
+              this.connector({ hostname, host, protocol, port }, (err, socket) => resolve(err ? null : socket));
+            } catch {
+              resolve(null);
+            }
+          }),
+      ),
+    );
+    for (const socket of opened) {
+      if (socket === null) continue;
+      // Until handed over: an error or a close (the server gave up on an idle socket) drops it.
+      socket.on('error', dropSpare).once('close', dropSpare);
+      this.spare.push(socket);
+    }
+    return this.spare.length;
+  }
+
+  /** undici's connector: a spare socket while any is alive, then new ones. */
+  private connect(options: buildConnector.Options, callback: buildConnector.Callback): void {
+    while (this.spare.length > 0) {
+      const socket = this.spare.pop() as Socket;
+      socket.off('error', dropSpare).off('close', dropSpare);
+      if (socket.destroyed || socket.readyState !== 'open') {
+        socket.destroy();
+        continue;
+      }
+      // Asynchronously, as a real connection would: undici is still inside its resume loop.
+      queueMicrotask(() => callback(null, socket));
+      return;
+    }
+    this.connector(options, callback);
+  }
+
+  private destroySpares(): void {
+    for (const socket of this.spare) socket.off('close', dropSpare).destroy();
+    this.spare = [];
   }
 
   /** Requests written to a socket and not yet ended. */
@@ -273,6 +332,7 @@ export class HttpClient {
   /** Ends every request still in flight or queued; they end as `cut_off`. */
   async cutOff(): Promise<void> {
     this.cutting = true;
+    this.destroySpares();
     const reason = new Error('cut off at the end of the run');
     for (let e = this.head; e !== null; e = this.head) {
       this.ended(e);
@@ -282,10 +342,16 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    this.destroySpares();
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.sweeper = undefined;
     if (!this.pool.destroyed) await this.pool.destroy().catch(() => undefined);
   }
+}
+
+/** A spare socket that errored or closed before use: out of the spares (and its error swallowed). */
+function dropSpare(this: Socket): void {
+  this.destroy();
 }
 
 function settle(resolve: (response: HttpResponse) => void, response: HttpResponse): void {

@@ -73,6 +73,44 @@ describe('HttpClient', () => {
     expect(elapsed).toBeLessThan(600);
   });
 
+  it('preconnect opens sockets ahead that the pool then uses, before opening any of its own', async () => {
+    server = await startTestServer((_req, res) => setTimeout(() => res.end('ok'), 30));
+    let connections = 0;
+    server.server.on('connection', () => connections++);
+    client = new HttpClient(options(server.url)); // at most 4 sockets
+    expect(await client.preconnect(3)).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(connections).toBe(3);
+    expect(server.requests.length).toBe(0); // sockets only, no request
+    const responses = await Promise.all([1, 2, 3].map((i) => client!.send({ method: 'GET', path: `/${i}` })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(connections).toBe(3);
+    // A fourth concurrent request needs a fourth socket: the pool opens it itself.
+    await Promise.all([1, 2, 3, 4].map((i) => client!.send({ method: 'GET', path: `/${i}` })));
+    expect(connections).toBe(4);
+  });
+
+  it('a spare socket the server closed before use is skipped, not used', async () => {
+    server = await startTestServer((_req, res) => res.end('ok'));
+    client = new HttpClient(options(server.url));
+    expect(await client.preconnect(2)).toBe(2);
+    server.server.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const response = await client.send({ method: 'GET', path: '/' });
+    expect(response.failure).toBeNull();
+    expect(response.status).toBe(200);
+  });
+
+  it('preconnect to a port nobody listens on opens nothing; requests then fail as refused', async () => {
+    server = await startTestServer((_req, res) => res.end('ok'));
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    client = new HttpClient(options(url));
+    expect(await client.preconnect(2)).toBe(0);
+    expect((await client.send({ method: 'GET', path: '/' })).failure).toBe('refused');
+  });
+
   it('cuts off what is in flight and what is queued, as cut_off', async () => {
     server = await startTestServer(() => undefined); // never answers
     client = new HttpClient({ ...options(server.url), connections: 1 });
