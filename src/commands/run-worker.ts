@@ -8,15 +8,21 @@ import { systemClock } from '../core/clock.js';
 import type { RunContext } from '../core/context.js';
 import { describeError } from '../core/errors.js';
 import { serializeRecorder } from '../metrics/serialize.js';
-import { executeSchedule, type ScheduleJob } from './run.js';
+import { executeSchedule, type ScheduleJob } from './run-schedule.js';
 import type { WorkerMessage } from './run-workers.js';
 
 const port = parentPort;
 if (port) {
   const { job, env, cwd } = workerData as { job: ScheduleJob; env: Record<string, string | undefined>; cwd: string };
   const controller = new AbortController();
+  // The main thread says start once every worker is ready (or abort, which also ends the wait).
+  let start: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (start = resolve));
   port.on('message', (message: { type: string; reason?: string }) => {
-    if (message.type === 'abort') controller.abort(new Error(message.reason ?? 'interrupted'));
+    if (message.type === 'abort') {
+      controller.abort(new Error(message.reason ?? 'interrupted'));
+      start();
+    } else if (message.type === 'start') start();
   });
   const silent = { write: () => undefined, isTTY: false };
   const ctx: RunContext = { stdout: silent, stderr: silent, stdin: Readable.from([]), env, clock: systemClock, signal: controller.signal, cwd, debug: false };
@@ -30,6 +36,9 @@ if (port) {
       errors += cell.errors;
     }
     post({ type: 'progress', elapsedMs, requests, errors, inFlight: live.inFlight, dropped: recorder.droppedSessions });
+  }, () => {
+    post({ type: 'ready' });
+    return started;
   }).then(
     (outcome) => {
       post({ type: 'done', result: { ...outcome, recorder: serializeRecorder(outcome.recorder) } });

@@ -6,7 +6,7 @@ import { TidemarkError } from '../core/errors.js';
 import type { RunOutcome } from '../engine/runner.js';
 import { Recorder } from '../metrics/recorder.js';
 import { deserializeRecorder, type SerializedRecorder } from '../metrics/serialize.js';
-import type { ScheduleJob } from './run.js';
+import type { ScheduleJob } from './run-schedule.js';
 
 /** What a worker sends back: its outcome with the recorder as plain data. */
 export interface WorkerResult extends Omit<RunOutcome, 'recorder'> {
@@ -14,6 +14,7 @@ export interface WorkerResult extends Omit<RunOutcome, 'recorder'> {
 }
 
 export type WorkerMessage =
+  | { type: 'ready' }
   | { type: 'progress'; elapsedMs: number; requests: number; errors: number; inFlight: number; dropped: number }
   | { type: 'done'; result: WorkerResult }
   | { type: 'error'; message: string };
@@ -34,25 +35,31 @@ function workerScript(): string {
  * `--workers N`: N worker threads, each playing a deterministic share of one schedule (the
  * sessions numbered w modulo N within this process's segment); their recorders merge exactly.
  * Worker w of N inside segment i/M plays sessions ≡ i + w·M (mod N·M), a subset of ≡ i (mod M).
+ * Each draws only its own arrivals and gets its share of the sockets and of the in-flight cap;
+ * all start their clocks together, once every one of them has loaded and built its schedule.
  */
 export async function runWorkers(job: ScheduleJob, count: number, ctx: RunContext): Promise<RunOutcome> {
   const script = workerScript();
   const base = job.segment ?? { index: 0, count: 1 };
   const progress = new Map<number, { requests: number; errors: number; inFlight: number; dropped: number; seen: number }>();
   const workers: Worker[] = [];
+  let ready = 0;
   ctx.signal.addEventListener('abort', forwardAbort, { once: true });
   const results = await Promise.all(
     Array.from({ length: count }, (_, w) => {
       const share: ScheduleJob = {
         ...job,
         maxInFlight: Math.max(1, Math.ceil(job.maxInFlight / count)),
+        connections: job.connections === null ? null : Math.max(1, Math.ceil(job.connections / count)),
         segment: { index: base.index + w * base.count, count: base.count * count },
       };
       const worker = new Worker(script, { workerData: { job: share, env: { ...ctx.env }, cwd: ctx.cwd } });
       workers.push(worker);
       return new Promise<WorkerResult>((resolve, reject) => {
         worker.on('message', (message: WorkerMessage) => {
-          if (message.type === 'done') resolve(message.result);
+          if (message.type === 'ready') {
+            if (++ready === count) for (const w of workers) w.postMessage({ type: 'start' });
+          } else if (message.type === 'done') resolve(message.result);
           else if (message.type === 'error') reject(new TidemarkError('E_INTERNAL', `worker ${w}: ${message.message}`));
           else {
             const p = progress.get(message.elapsedMs) ?? { requests: 0, errors: 0, inFlight: 0, dropped: 0, seen: 0 };
@@ -76,6 +83,8 @@ export async function runWorkers(job: ScheduleJob, count: number, ctx: RunContex
     }),
   ).finally(() => {
     ctx.signal.removeEventListener('abort', forwardAbort);
+    // A worker that failed leaves the others waiting (to start, or mid-run): end them all.
+    for (const worker of workers) void worker.terminate();
   });
   function forwardAbort(): void {
     for (const worker of workers) worker.postMessage({ type: 'abort', reason: String((ctx.signal.reason as Error | undefined)?.message ?? 'interrupted') });

@@ -5,24 +5,21 @@ import { ConfigError, InputError, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
-import { HttpClient } from '../engine/http-client.js';
-import { requestBuilding } from '../engine/request-builder.js';
-import { runSchedule, type RunOutcome as ScheduleOutcome } from '../engine/runner.js';
 import { runWorkers } from './run-workers.js';
+import { DEFAULTS, executeSchedule, planLoad, type ScheduleJob, type SecondHook } from './run-schedule.js';
 import { parseModel } from '../model/load.js';
-import { buildResults, type RunKnobs, type RunResults } from '../reports/results.js';
+import { buildResults, type RunResults } from '../reports/results.js';
 import { selfCheck } from '../reports/fidelity.js';
 import { ProgressLine, progressSnapshot } from '../reports/progress.js';
 import { renderRunSummary } from '../reports/terminal.js';
-import { planModelWindow } from '../schedule/model-window.js';
-import { RateCurve, type RateSegment } from '../schedule/rate-curve.js';
-import { UserCurve, type UserSegment } from '../schedule/user-curve.js';
+import { RateCurve } from '../schedule/rate-curve.js';
+import type { UserCurve } from '../schedule/user-curve.js';
 import { SessionSynthesizer } from '../synth/synthesizer.js';
 import { parseTraffic, selectTraffic } from '../synth/traffic-class.js';
 import { evaluateThreshold, evaluateThresholds, type StageSpan } from '../thresholds/evaluate.js';
 import { parseThresholds, type Threshold } from '../thresholds/parse.js';
 import { importModel } from './import.js';
-import { loadProfile, type Profile, type StageSpec } from './profile.js';
+import { loadProfile, type Profile } from './profile.js';
 import { toJson } from './write-output.js';
 import { modelMixOf, writeOutput, writeRunReports, type RunReportOutputs } from './write-reports.js';
 
@@ -70,13 +67,6 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-/**
- * connections: sockets to the target at most. Unlimited sockets collapse above ~2,000 req/s (a
- * hiccup opens thousands; undici scans them all to find a free one): 256 is plenty for an open
- * model against one origin, and a request waiting for a socket is still measured from its
- * intended time.
- */
-const DEFAULTS = { scale: 1, speed: 1, window: 'peak', durationMs: 60_000, seed: 1, maxInFlight: 10_000, timeoutMs: 10_000, drainMs: 5_000, connections: 256 };
 
 /** Loads the input: a profile (with its model), a model file, or a log to import. */
 export async function loadRunInput(input: string, ctx: RunContext): Promise<{ profile: Profile | null; model: TrafficModel; source: string }> {
@@ -112,67 +102,6 @@ async function loadModelOrLog(path: string, ctx: RunContext): Promise<TrafficMod
   return (await importModel([path], {}, ctx)).model;
 }
 
-interface LoadPlan {
-  curve: RateCurve;
-  users?: UserCurve;
-  arrivals: 'poisson' | 'uniform';
-  singleRequests: boolean;
-  description: string;
-  mode: RunKnobs['mode'];
-  scale: number;
-  speed: number;
-  window: string;
-}
-
-/** Compiles the load shape: a fixed rate, the profile's stages (open or closed), or the model's window. */
-function planLoad(model: TrafficModel, profile: Profile | null, opts: RunOptions): LoadPlan {
-  const scale = opts.scale ?? profile?.load.scale ?? DEFAULTS.scale;
-  const speed = opts.speed ?? profile?.load.speed ?? DEFAULTS.speed;
-  const window = opts.window ?? profile?.load.window ?? DEFAULTS.window;
-  if (!(scale > 0)) throw new UsageError('--scale must be greater than 0', { hint: 'e.g. --scale 3 for three times the real peak' });
-  if (!(speed > 0)) throw new UsageError('--speed must be greater than 0', { hint: 'e.g. --speed 60 plays an hour in a minute' });
-  const durationMs = opts.durationMs ?? profile?.load.durationMs ?? DEFAULTS.durationMs;
-  if (opts.rate !== undefined) {
-    if (!(opts.rate > 0)) throw new UsageError('--rate must be greater than 0', { hint: 'requests per second, e.g. --rate 2000' });
-    const curve = new RateCurve([{ startMs: 0, endMs: durationMs, fromPerSec: opts.rate, toPerSec: opts.rate, stage: 'main' }]);
-    return { curve, arrivals: 'uniform', singleRequests: true, description: `a fixed ${opts.rate} requests/s, evenly spaced, endpoints drawn from the model's mix`, mode: 'rate', scale: 1, speed: 1, window };
-  }
-  if (profile && profile.stages.length > 0) {
-    if (window !== 'peak') throw new UsageError('--window applies to model-driven runs; this profile has stages', { hint: 'drop --window, or remove the stages' });
-    const totalMs = profile.stages.reduce((sum, stage) => sum + stage.durationMs, 0);
-    const durationScale = (opts.durationMs !== undefined ? opts.durationMs / totalMs : 1) * (opts.timeScale ?? 1);
-    // Targets ramp linearly from the previous stage's target (the first stage holds its own).
-    if (profile.stages[0]?.target.kind === 'users') {
-      const segments: UserSegment[] = [];
-      let at = 0;
-      let previous: number | null = null;
-      for (const stage of profile.stages) {
-        const to = (stage.target as { users: number }).users * scale;
-        const length = stage.durationMs * durationScale;
-        segments.push({ startMs: at, endMs: at + length, fromUsers: previous ?? to, toUsers: to, stage: stage.name });
-        at += length;
-        previous = to;
-      }
-      const users = new UserCurve(segments);
-      return { curve: new RateCurve([]), users, arrivals: 'poisson', singleRequests: false, description: `${profile.stages.length} closed stage(s) of profile ${profile.name}, up to ${users.maxUsers()} users`, mode: 'users', scale, speed, window };
-    }
-    const peak = model.arrivals.peak.sessionsPerSec;
-    const rateOf = (t: StageSpec['target']): number => (t.kind === 'scale' ? t.value * peak : t.kind === 'rate' ? t.perSec : 0) * scale * speed;
-    const segments: RateSegment[] = [];
-    let at = 0;
-    let previous: number | null = null;
-    for (const stage of profile.stages) {
-      const to = rateOf(stage.target);
-      const length = stage.durationMs * durationScale;
-      segments.push({ startMs: at, endMs: at + length, fromPerSec: previous ?? to, toPerSec: to, stage: stage.name });
-      at += length;
-      previous = to;
-    }
-    return { curve: new RateCurve(segments), arrivals: 'poisson', singleRequests: false, description: `${profile.stages.length} stage(s) of profile ${profile.name}, relative to the peak hour ${model.arrivals.peak.start}`, mode: 'stages', scale, speed, window };
-  }
-  const plan = planModelWindow(model, { scale, speed, window, durationMs });
-  return { curve: plan.curve, arrivals: 'poisson', singleRequests: false, description: plan.description, mode: 'model', scale, speed, window };
-}
 
 function userStageSpans(users: UserCurve): StageSpan[] {
   return stageSpans(new RateCurve(users.segments.map((s) => ({ startMs: s.startMs, endMs: s.endMs, fromPerSec: 0, toPerSec: 0, stage: s.stage }))));
@@ -325,60 +254,6 @@ async function waitForStart(iso: string, ctx: RunContext): Promise<void> {
   });
 }
 
-/** Everything a thread needs to play (its share of) a run; plain data, so it crosses to workers. */
-export interface ScheduleJob {
-  model: TrafficModel;
-  profile: Profile | null;
-  opts: RunOptions;
-  target: string;
-  seed: number;
-  warmStart: boolean;
-  maxInFlight: number;
-  connections: number | null;
-  segment: { index: number; count: number } | undefined;
-}
-
-type SecondHook = NonNullable<Parameters<typeof runSchedule>[0]['onSecond']>;
-
-/** Plays the job's schedule (or its segment) in this thread. */
-export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecond?: SecondHook): Promise<ScheduleOutcome> {
-  const { model, profile, opts, seed } = job;
-  const load = planLoad(model, profile, opts);
-  const synth = new SessionSynthesizer(model, { seed });
-  const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
-  const lookbackMs = job.warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
-  const client = new HttpClient(
-    { target: job.target, connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: opts.insecure === true },
-    () => ctx.clock.nowMs(),
-  );
-  try {
-    return await runSchedule(
-      {
-        curve: load.curve,
-        arrivals: load.arrivals,
-        users: load.users,
-        segment: job.segment,
-        sessions: load.singleRequests ? (id) => synth.single(id) : profile && profile.flow.length > 0 ? (id) => synth.flowSession(id, profile.flow) : (id) => synth.session(id),
-        seed,
-        thinkTimeFactor: 1 / load.speed,
-        warmStartLookbackMs: lookbackMs,
-        maxInFlight: job.maxInFlight,
-        drainTimeoutMs: opts.drainMs ?? DEFAULTS.drainMs,
-        buildRequest: building.build,
-        onResponse: building.onResponse,
-        wantBody: building.wantBody,
-        onSecond,
-        urgent: ctx.urgent,
-        maxRatePerSec: job.segment && opts.maxRate !== undefined ? opts.maxRate / job.segment.count : opts.maxRate,
-      },
-      client,
-      ctx.clock,
-      ctx.signal,
-    );
-  } finally {
-    await client.close();
-  }
-}
 
 /**
  * A profile may list targets tidemark must never load (production hostnames): globs matched
@@ -398,3 +273,5 @@ export function refuseForbidden(target: string, patterns: readonly string[]): vo
     }
   }
 }
+
+export { executeSchedule, type ScheduleJob } from './run-schedule.js';

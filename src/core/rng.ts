@@ -13,45 +13,77 @@ export interface Rng {
   fork(label?: number): Rng;
 }
 
-function splitmix32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+/** The k-th output (k ≥ 1) of splitmix32 seeded with `seed`: its state after k steps is seed + k·γ. */
+function splitmix32(seed: number, k: number): number {
+  let z = (seed + Math.imul(k, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * sfc32 as a class: the engine builds one generator per synthesized session (at tens of
+ * thousands a second), and prototype methods cost one object where closures cost six.
+ */
+class Sfc32 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    this.a = splitmix32(seed, 1) | 0;
+    this.b = splitmix32(seed, 2) | 0;
+    this.c = splitmix32(seed, 3) | 0;
+    this.d = splitmix32(seed, 4) | 0;
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+
+  // State kept as signed 32-bit integers (V8 stores them unboxed; the same bits as unsigned).
+  private u32(): number {
+    const t = (this.a + this.b + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor((this.u32() / 4294967296) * (max - min + 1));
+  }
+
+  exponential(mean: number): number {
+    return -Math.log(1 - this.u32() / 4294967296) * mean;
+  }
+
+  fork(label = 0): Rng {
+    return new Sfc32((this.u32() ^ Math.imul(label + 1, 0x27d4eb2d)) >>> 0);
+  }
 }
 
 export function createRng(seed: number): Rng {
-  const init = splitmix32(seed);
-  let a = init();
-  let b = init();
-  let c = init();
-  let d = init();
-  const nextU32 = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t;
-  };
-  for (let i = 0; i < 12; i++) nextU32();
-  const rng: Rng = {
-    next: () => nextU32() / 4294967296,
-    int: (min, max) => min + Math.floor((nextU32() / 4294967296) * (max - min + 1)),
-    exponential: (mean) => -Math.log(1 - nextU32() / 4294967296) * mean,
-    fork: (label = 0) => createRng((nextU32() ^ Math.imul(label + 1, 0x27d4eb2d)) >>> 0),
-  };
-  return rng;
+  return new Sfc32(seed);
 }
+
+const FNV_OFFSET = 0x811c9dc5;
 
 /** A seed from a string (e.g. a session key), stable across runs. FNV-1a. */
 export function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
+  return hashSeedFrom(FNV_OFFSET, text);
+}
+
+/**
+ * FNV-1a continued from the hash of a prefix: `hashSeedFrom(hashSeed(p), s) === hashSeed(p + s)`,
+ * so a fixed prefix is hashed once and each id costs only its own digits.
+ */
+export function hashSeedFrom(prefixHash: number, text: string): number {
+  let h = prefixHash;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);

@@ -1,4 +1,4 @@
-import { createRng, hashSeed } from '../core/rng.js';
+import { createRng, hashSeed, type Rng } from '../core/rng.js';
 import type { PlannedRequest } from '../core/types.js';
 import { expandJson, expandString, type TemplateScope } from '../synth/template.js';
 import type { HttpRequest, HttpResponse } from './http-client.js';
@@ -33,17 +33,47 @@ export function requestBuilding(
   env: TemplateScope['env'],
   seed: number,
 ): RequestBuilding {
+  // Per endpoint, what a request needs, worked out once: most requests (no template, static
+  // default headers, a concrete path) then cost one small header object and nothing else.
+  const staticDefaults = Object.values(defaultHeaders).every((value) => !value.includes('${'));
+  const defaultsLower = Object.entries(defaultHeaders).map(([name, value]) => [name.toLowerCase(), value] as const);
+  const plainEndpoint = new Map<string, boolean>();
+  const isPlain = (endpointKey: string): boolean => {
+    let plain = plainEndpoint.get(endpointKey);
+    if (plain === undefined) {
+      const template = templates[endpointKey];
+      plain = staticDefaults && (!template || (template.headers === undefined && template.json === undefined && template.body === undefined && (template.requires?.length ?? 0) === 0));
+      plainEndpoint.set(endpointKey, plain);
+    }
+    return plain;
+  };
+
   const build: RequestBuilder = (planned, session) => {
-    const template = templates[planned.endpointKey];
     // One user agent per session, so that a target's own log can be sessionized again (fidelity).
-    const headers: Record<string, string> = { 'user-agent': `${USER_AGENT} session/${session.plan.id}` };
-    const rng = createRng(hashSeed(`${seed}:${session.plan.id}:${planned.path}:${Object.keys(session.vars).length}`));
-    const scope: TemplateScope = { rng, env, vars: session.vars, params: planned.params ?? {} };
+    const userAgent = `${USER_AGENT} session/${session.plan.id}`;
+    if (isPlain(planned.endpointKey) && !planned.path.includes('${')) {
+      const headers: Record<string, string> = { 'user-agent': userAgent };
+      for (const [name, value] of defaultsLower) headers[name] = value;
+      return { method: planned.method, path: planned.path, headers };
+    }
+    const template = templates[planned.endpointKey];
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    // Drawn only when an expression needs it; the seed is the same either way.
+    let rng: Rng | undefined;
+    const varCount = Object.keys(session.vars).length;
+    const scope: TemplateScope = {
+      get rng(): Rng {
+        return (rng ??= createRng(hashSeed(`${seed}:${session.plan.id}:${planned.path}:${varCount}`)));
+      },
+      env,
+      vars: session.vars,
+      params: planned.params ?? {},
+    };
     // A header that needs a value the session has not captured yet (no token before login) is left out.
     const setHeaders = (from: Record<string, string> | undefined): void => {
       for (const [name, value] of Object.entries(from ?? {})) {
-        const missing = [...value.matchAll(/\$\{\s*var\.([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)].some((m) => session.vars[m[1] as string] === undefined);
-        if (!missing) headers[name.toLowerCase()] = expandString(value, scope);
+        const missing = value.includes('${') && [...value.matchAll(/\$\{\s*var\.([A-Za-z_][A-Za-z0-9_]*)\s*\}/g)].some((m) => session.vars[m[1] as string] === undefined);
+        if (!missing) headers[name.toLowerCase()] = value.includes('${') ? expandString(value, scope) : value;
       }
     };
     setHeaders(defaultHeaders);
@@ -74,9 +104,15 @@ export function requestBuilding(
     }
   };
 
+  const bodyWanted = new Map<string, boolean>();
   const wantBody = (planned: PlannedRequest): boolean => {
-    const capture = templates[planned.endpointKey]?.capture;
-    return capture !== undefined && Object.values(capture).some((c) => c.startsWith('json:'));
+    let wanted = bodyWanted.get(planned.endpointKey);
+    if (wanted === undefined) {
+      const capture = templates[planned.endpointKey]?.capture;
+      wanted = capture !== undefined && Object.values(capture).some((c) => c.startsWith('json:'));
+      bodyWanted.set(planned.endpointKey, wanted);
+    }
+    return wanted;
   };
 
   return { build, onResponse, wantBody };

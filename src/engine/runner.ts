@@ -3,9 +3,9 @@ import type { Clock } from '../core/clock.js';
 import { MinHeap } from '../core/heap.js';
 import { createRng } from '../core/rng.js';
 import type { PlannedRequest, SessionPlan } from '../core/types.js';
-import { Recorder } from '../metrics/recorder.js';
-import { constantPoisson, poissonArrivals, type Arrival } from '../schedule/arrivals.js';
-import type { RateCurve } from '../schedule/rate-curve.js';
+import { Recorder, type CellHandle } from '../metrics/recorder.js';
+import { constantPoisson, poissonArrivals, uniformArrivals, type Arrival } from '../schedule/arrivals.js';
+import type { RateCurve, RateSegment } from '../schedule/rate-curve.js';
 import type { UserCurve } from '../schedule/user-curve.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 
@@ -68,6 +68,11 @@ export interface RunOptions {
   urgent?: AbortSignal | undefined;
   /** Called once a second of run time (live progress, live thresholds); may stop the run. */
   onSecond?: ((elapsedMs: number, recorder: Recorder, live: { inFlight: number; sessions: number }) => void) | undefined;
+  /**
+   * Awaited once everything is built, just before the clock starts: worker threads wait here
+   * until every worker is ready, so that none starts its schedule while another still loads.
+   */
+  beforeStart?: (() => Promise<void>) | undefined;
 }
 
 export interface RunOutcome {
@@ -84,9 +89,26 @@ export interface RunOutcome {
   peakSessions: number;
 }
 
-interface Pending {
-  session: SessionState;
-  index: number;
+/**
+ * A live session, and its next request: waiting in the queue for its intended time, then in
+ * flight. One object per session carries it from request to request (no object per request).
+ */
+class Live implements SessionState {
+  vars: Record<string, string> = {};
+  /** The request due next (or in flight), its intended run time, and where it is recorded. */
+  index = 0;
+  intendedRunMs = 0;
+  handle: CellHandle | null = null;
+  /** Run time it was handed to the client (stands in for the send time when it never went out). */
+  handedRunMs = 0;
+  vu?: number;
+
+  constructor(
+    readonly plan: SessionPlan,
+    vu?: number,
+  ) {
+    if (vu !== undefined) this.vu = vu;
+  }
 }
 
 const LOOP_DELAY_RESOLUTION_MS = 10;
@@ -94,46 +116,45 @@ const LOOP_DELAY_RESOLUTION_MS = 10;
 /** A warm start never builds more sessions than this (a huge scale × a long lookback). */
 const MAX_WARM_SESSIONS = 200_000;
 
-/** Evenly spaced arrivals along a rate curve (k6's constant-arrival-rate): the n-th at ∫λ = n. */
-function* uniformArrivals(curve: RateCurve): Generator<Arrival> {
-  let owed = 0;
-  for (const s of curve.segments) {
-    const stepMs = 1;
-    for (let t = s.startMs; t < s.endMs; t += stepMs) {
-      const rate = s.fromPerSec + ((s.toPerSec - s.fromPerSec) * (t - s.startMs)) / (s.endMs - s.startMs);
-      owed += (rate * stepMs) / 1000;
-      // The tolerance keeps float drift (0.3 added 2,000 times) from losing the last arrival.
-      while (owed >= 1 - 1e-9) {
-        owed -= 1;
-        yield { timeMs: t + stepMs - (owed * 1000) / Math.max(rate, 1e-9), stage: s.stage };
-      }
-    }
-  }
-}
+/**
+ * How close to its time a send must be for the scheduler to spin for it (setImmediate) rather
+ * than sleep (a timer, ms resolution, ~1 ms late). Spinning for every gap burns a core at any
+ * rate, and starves a target on the same machine; so the scheduler sleeps, wakes at most about
+ * a millisecond late, and sends everything then due in one batch. The lag is measured and
+ * reported, never hidden.
+ */
+const SPIN_WITHIN_MS = 0.05;
+
+/**
+ * Sends per batch at most: a generator that has fallen behind (an overloaded machine) would
+ * otherwise send its whole backlog before reading a single response. The rest goes out after
+ * pending I/O, in the next batch.
+ */
+const MAX_BATCH = 512;
 
 /**
  * The run loop. Every request has an intended send time from the schedule: a session's first
  * request at its arrival, each later one at the previous response's end plus its think time.
  * Latency is measured from that time (as wrk2 does), so a slow target cannot slow the schedule
  * down and hide its own latency. A session that would exceed the in-flight cap is dropped and
- * counted, never delayed. Timers: setTimeout for waits over 2 ms, setImmediate below, so sends
- * leave within a fraction of a millisecond of their time without spinning the whole run.
+ * counted, never delayed. One timer, set for the next due time, wakes the loop; it then sends
+ * everything due in one batch, reading the clock once, and yields to I/O between batches.
  */
 export async function runSchedule(options: RunOptions, client: HttpClient, clock: Clock, signal: AbortSignal): Promise<RunOutcome> {
   const { curve, users } = options;
   const scheduledMs = users ? users.durationMs : curve.durationMs;
   const rng = createRng(options.seed);
+  const segmentCount = options.segment?.count ?? 1;
+  const segmentIndex = options.segment?.index ?? 0;
   // Warm start (open model): sessions begun before t=0 at the initial rate are under way; the
   // first of their requests due at or after 0 is queued at its planned time. Built before the
   // clock starts, so that the time it takes is not charged to the target as latency.
   const warm: { atMs: number; plan: SessionPlan; index: number }[] = [];
   let sessionId = 0;
   if (!users && options.warmStartLookbackMs > 0) {
-    const segmentCount0 = options.segment?.count ?? 1;
-    const segmentIndex0 = options.segment?.index ?? 0;
     for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
       const id = sessionId++;
-      if (id % segmentCount0 !== segmentIndex0) continue;
+      if (id % segmentCount !== segmentIndex) continue;
       const plan = options.sessions(id);
       let t = startMs;
       for (let i = 0; i < plan.requests.length; i++) {
@@ -145,20 +166,27 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       if (warm.length >= MAX_WARM_SESSIONS) break;
     }
   }
-  const startedAtWallMs = clock.wallMs();
-  const t0 = clock.nowMs();
-  const recorder = new Recorder(t0);
+  // Generated arrivals come already filtered to this segment, numbered in the whole schedule;
+  // a given iterator (verbatim replay) is walked whole and shared out here.
+  const warmSessions = sessionId;
+  const share = { index: segmentIndex, count: segmentCount };
+  const generated = typeof options.arrivals !== 'object';
   const arrivals: Iterator<Arrival> = users
     ? [][Symbol.iterator]()
     : typeof options.arrivals === 'object'
       ? options.arrivals
       : options.arrivals === 'uniform'
-        ? uniformArrivals(curve)
-        : poissonArrivals(curve, rng.fork(1));
+        ? uniformArrivals(curve, share)
+        : poissonArrivals(curve, rng.fork(1), share);
+
+  if (options.beforeStart) await options.beforeStart();
+  const startedAtWallMs = clock.wallMs();
+  const t0 = clock.nowMs();
+  const recorder = new Recorder(t0);
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
 
-  const queue = new MinHeap<Pending>();
+  const queue = new MinHeap<Live>();
   let nextArrival: Arrival | undefined = arrivals.next().value ?? undefined;
   let liveSessions = 0;
   let peakSessions = 0;
@@ -168,6 +196,9 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   let partialReason: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
+  /** Run time the pending timer is set for (Infinity: none; -Infinity: an immediate). */
+  let armedForMs = Infinity;
+  let pumping = false;
   let lastSecond = 0;
   // Closed model: virtual users and whether each is still wanted.
   const vuWanted: boolean[] = [];
@@ -175,25 +206,32 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  const segmentCount = options.segment?.count ?? 1;
-  const segmentIndex = options.segment?.index ?? 0;
   const mine = (n: number): boolean => n % segmentCount === segmentIndex;
 
-  const stageAt = (runMs: number): string => (users ? users.stageAt(runMs) : curve.stageAt(runMs));
+  // Stage of a run time: the curve's segments, from the one found last (times mostly grow).
+  const segments = curve.segments;
+  let stageSegment: RateSegment | undefined = segments[0];
+  const stageAt = (runMs: number): string => {
+    if (users) return users.stageAt(runMs);
+    if (stageSegment !== undefined && runMs >= stageSegment.startMs && runMs < stageSegment.endMs) return stageSegment.stage;
+    stageSegment = curve.segmentAt(runMs) ?? stageSegment;
+    return curve.stageAt(runMs);
+  };
 
   let closedSessions = 0;
-  const newSession = (vu?: number, fixed?: SessionPlan): SessionState | null => {
-    // Closed model: number sessions across segments so that no two segments play the same one.
-    const id = vu === undefined ? sessionId++ : closedSessions++ * segmentCount + segmentIndex;
+  const newSession = (id: number, vu?: number, fixed?: SessionPlan): Live | null => {
     const plan = fixed ?? options.sessions(id);
     if (plan.requests.length === 0) return null;
     liveSessions++;
-    peakSessions = Math.max(peakSessions, liveSessions);
+    if (liveSessions > peakSessions) peakSessions = liveSessions;
     recorder.sessionsStarted++;
-    return vu === undefined ? { plan, vars: {} } : { plan, vars: {}, vu };
+    return new Live(plan, vu);
   };
 
-  const finishSession = (session: SessionState, endRunMs: number): void => {
+  /** Closed model: number sessions across segments so that no two segments play the same one. */
+  const newUserSession = (vu: number): Live | null => newSession(closedSessions++ * segmentCount + segmentIndex, vu);
+
+  const finishSession = (session: Live, endRunMs: number): void => {
     liveSessions--;
     recorder.sessionsCompleted++;
     if (session.vu === undefined || stopped) return;
@@ -202,11 +240,10 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       return;
     }
     // The user starts another session after a pause like any think time.
-    const next = newSession(session.vu);
+    const next = newUserSession(session.vu);
     if (!next) return;
     const pause = (next.plan.requests[1]?.thinkTimeMs ?? 0) * options.thinkTimeFactor;
-    queue.push(endRunMs + pause, { session: next, index: 0 });
-    wake();
+    schedule(next, 0, endRunMs + pause);
   };
 
   // Token bucket for --max-rate: refills continuously, holds at most one second of requests.
@@ -222,77 +259,93 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     return true;
   };
 
-  const send = (pending: Pending, intendedRunMs: number): void => {
-    const { session, index } = pending;
-    if (!takeToken(clock.nowMs() - t0)) {
+  const { buildRequest, onResponse, wantBody } = options;
+
+  /** Sends the session's request `session.index`, due at `session.intendedRunMs`; `nowRun` is the batch's clock reading. */
+  const send = (session: Live, nowRun: number): void => {
+    if (maxRate !== undefined && !takeToken(nowRun)) {
       recorder.rateCapped++;
-      if (index === 0) recorder.droppedSessions++;
-      finishSession(session, clock.nowMs() - t0);
+      if (session.index === 0) recorder.droppedSessions++;
+      finishSession(session, nowRun);
       return;
     }
-    const planned = session.plan.requests[index] as PlannedRequest;
-    const stage = stageAt(intendedRunMs);
-    const request = options.buildRequest(planned, session);
+    const planned = session.plan.requests[session.index] as PlannedRequest;
+    const request = buildRequest(planned, session);
     if (request === null) {
       recorder.skipped++;
-      advance(session, index, clock.nowMs() - t0);
+      advance(session, nowRun);
       return;
     }
-    const wantBody = options.wantBody?.(planned) ?? false;
-    const handedMs = clock.nowMs();
+    session.handle = recorder.handle(stageAt(session.intendedRunMs), planned.endpointKey);
+    session.handedRunMs = nowRun;
     inFlight++;
-    void client.send(request, wantBody).then((response) => {
-      const endMs = clock.nowMs();
-      inFlight--;
-      recorder.record({
-        endpointKey: planned.endpointKey,
-        stage,
-        intendedMs: t0 + intendedRunMs,
-        // Never written (refused, cut off while queued): the hand-off time stands in.
-        sentMs: Number.isNaN(response.sentAtMs) ? handedMs : response.sentAtMs,
-        endMs,
-        status: response.status,
-        failure: response.failure,
-        bytes: response.bytes,
-      });
-      if (response.failure === 'cut_off') recorder.cutOff++;
-      options.onResponse?.(planned, response, session);
-      advance(session, index, endMs - t0);
-    });
+    client.dispatch(request, wantBody?.(planned) ?? false, session, ended);
   };
 
-  /** After request `index` ended at `endRunMs`: queue the next one after its think time, or end the session. */
-  function advance(session: SessionState, index: number, endRunMs: number): void {
-    const next = session.plan.requests[index + 1];
+  /** A request ended (answered or failed): record it, run the response hook, go on with its session. */
+  function ended(session: Live, response: HttpResponse): void {
+    const endMs = clock.nowMs();
+    inFlight--;
+    recorder.recordInto(
+      session.handle as CellHandle,
+      t0 + session.intendedRunMs,
+      // Never written (refused, cut off while queued): the hand-off time stands in.
+      Number.isNaN(response.sentAtMs) ? t0 + session.handedRunMs : response.sentAtMs,
+      endMs,
+      response.status,
+      response.failure,
+      response.bytes,
+    );
+    if (response.failure === 'cut_off') recorder.cutOff++;
+    if (onResponse) onResponse(session.plan.requests[session.index] as PlannedRequest, response, session);
+    advance(session, endMs - t0);
+  }
+
+  /** After request `session.index` ended at `endRunMs`: queue the next one after its think time, or end the session. */
+  function advance(session: Live, endRunMs: number): void {
+    const next = session.plan.requests[session.index + 1];
     if (next && !stopped && (session.vu === undefined || vuWanted[session.vu])) {
       const nextRunMs = endRunMs + next.thinkTimeMs * options.thinkTimeFactor;
       if (nextRunMs < scheduledMs) {
-        queue.push(nextRunMs, { session, index: index + 1 });
-        wake();
+        schedule(session, session.index + 1, nextRunMs);
         return;
       }
     }
     finishSession(session, endRunMs);
   }
 
-  const startArrival = (arrival: Arrival): void => {
-    if (!mine(sessionId)) {
-      sessionId++;
-      return;
+  /** Queues request `index` of `session` for `atRunMs`. */
+  function schedule(session: Live, index: number, atRunMs: number): void {
+    session.index = index;
+    session.intendedRunMs = atRunMs;
+    queue.push(atRunMs, session);
+    if (!pumping && atRunMs < armedForMs) wake(clock.nowMs() - t0);
+  }
+
+  const startArrival = (arrival: Arrival, nowRun: number): void => {
+    let id: number;
+    if (generated) id = warmSessions + (arrival.index as number);
+    else {
+      id = sessionId++;
+      if (!mine(id)) return;
     }
     if (liveSessions >= options.maxInFlight) {
-      sessionId++;
       recorder.droppedSessions++;
       return;
     }
-    const session = newSession(undefined, arrival.plan);
-    if (session) send({ session, index: 0 }, arrival.timeMs);
+    const session = newSession(id, undefined, arrival.plan);
+    if (!session) return;
+    session.intendedRunMs = arrival.timeMs;
+    send(session, nowRun);
   };
 
   for (const w of warm) {
     liveSessions++;
     recorder.sessionsStarted++;
-    queue.push(w.atMs, { session: { plan: w.plan, vars: {} }, index: w.index });
+    const session = new Live(w.plan);
+    session.index = w.index;
+    session.intendedRunMs = w.atMs;
+    queue.push(w.atMs, session);
   }
   peakSessions = liveSessions;
 
@@ -310,8 +363,11 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       wanted++;
       if (wasLive) continue; // a user still finishing its session just carries on
       vuLive++;
-      const session = newSession(vu);
-      if (session) queue.push(runMs, { session, index: 0 });
+      const session = newUserSession(vu);
+      if (session) {
+        session.intendedRunMs = runMs;
+        queue.push(runMs, session);
+      }
     }
     for (let vu = vuWanted.length - 1; wanted > target && vu >= 0; vu--) {
       if (!vuWanted[vu]) continue;
@@ -320,19 +376,25 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     }
   };
 
+  const disarm = (): void => {
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    timer = undefined;
+    immediate = undefined;
+    armedForMs = Infinity;
+  };
+
   const stop = (reason: string | null, atRunMs: number): void => {
     if (stopped) return;
     stopped = true;
     partialReason = reason;
     endedAtRunMs = Math.min(scheduledMs, atRunMs);
-    if (timer) clearTimeout(timer);
-    if (immediate) clearImmediate(immediate);
+    disarm();
     // Sessions waiting for their next request end here; requests in flight may drain.
     while (queue.size > 0) {
-      const pending = queue.pop() as Pending;
+      queue.pop();
       liveSessions--;
       recorder.sessionsCompleted++;
-      void pending;
     }
     resolveDone();
   };
@@ -344,54 +406,74 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   function pump(): void {
     timer = undefined;
     immediate = undefined;
+    armedForMs = Infinity;
     if (stopped) return;
     const nowRun = clock.nowMs() - t0;
     adjustUsers(nowRun);
-    for (;;) {
-      const arrivalDue = nextArrival !== undefined && nextArrival.timeMs <= nowRun;
-      const queued = queue.peekKey();
-      const queueDue = queued !== undefined && queued <= nowRun;
-      if (!arrivalDue && !queueDue) break;
-      if (arrivalDue && (!queueDue || (nextArrival as Arrival).timeMs <= (queued as number))) {
-        startArrival(nextArrival as Arrival);
+    // Everything due by now goes out in this batch (bounded: only what was due at this reading,
+    // and at most MAX_BATCH of it).
+    pumping = true;
+    let capped = true;
+    for (let sent = 0; sent < MAX_BATCH; sent++) {
+      const arrivalAt = nextArrival !== undefined ? nextArrival.timeMs : Infinity;
+      const queuedAt = queue.size > 0 ? (queue.peekKey() as number) : Infinity;
+      if (arrivalAt <= queuedAt) {
+        if (arrivalAt > nowRun) {
+          capped = false;
+          break;
+        }
+        const arrival = nextArrival as Arrival;
         nextArrival = arrivals.next().value ?? undefined;
+        startArrival(arrival, nowRun);
       } else {
-        send(queue.pop() as Pending, queued as number);
+        if (queuedAt > nowRun) {
+          capped = false;
+          break;
+        }
+        send(queue.pop() as Live, nowRun);
       }
+      if (stopped) break;
     }
+    pumping = false;
     while (nowRun - lastSecond * 1000 >= 1000 && !stopped) {
       lastSecond++;
       options.onSecond?.(lastSecond * 1000, recorder, { inFlight, sessions: liveSessions });
     }
     if (stopped) return;
+    if (capped) {
+      // More was due: the rest after pending I/O.
+      armedForMs = -Infinity;
+      immediate = setImmediate(pump);
+      return;
+    }
     if (nowRun >= scheduledMs) {
       stop(null, scheduledMs);
       return;
     }
-    wake();
+    wake(clock.nowMs() - t0);
   }
 
-  function wake(): void {
+  /** Sets the one timer for the next thing due: a send, the next second's hook, the end. */
+  function wake(nowRun: number): void {
     if (stopped) return;
-    const nowRun = clock.nowMs() - t0;
     let next = Math.min(scheduledMs, lastSecond * 1000 + 1000);
     if (users) next = Math.min(next, nowRun + 50); // re-check the user curve
-    if (nextArrival !== undefined) next = Math.min(next, nextArrival.timeMs);
-    const queued = queue.peekKey();
-    if (queued !== undefined) next = Math.min(next, queued);
-    const delay = next - nowRun;
-    if (timer) clearTimeout(timer);
-    if (immediate) clearImmediate(immediate);
-    timer = undefined;
-    immediate = undefined;
-    // A timer for anything but a send due now: spinning on setImmediate until a send is due
-    // burns a whole core at any rate (and starves a target on the same machine). Timers fire
-    // up to ~1 ms late; the lag is measured and reported, never hidden.
-    if (delay > 0.25) timer = setTimeout(pump, Math.max(1, Math.floor(delay)));
-    else immediate = setImmediate(pump);
+    if (nextArrival !== undefined && nextArrival.timeMs < next) next = nextArrival.timeMs;
+    if (queue.size > 0 && (queue.peekKey() as number) < next) next = queue.peekKey() as number;
+    if (next >= armedForMs) return; // the timer already set comes first
+    disarm();
+    const delayMs = next - nowRun;
+    if (delayMs <= SPIN_WITHIN_MS) {
+      // Due now (or about to be): after pending I/O, not before, so responses are never starved.
+      armedForMs = -Infinity;
+      immediate = setImmediate(pump);
+    } else {
+      armedForMs = next;
+      timer = setTimeout(pump, Math.max(1, Math.ceil(delayMs)));
+    }
   }
 
-  wake();
+  wake(clock.nowMs() - t0);
   await done;
   // Drain: what is still in flight gets drainTimeoutMs, then is cut off and counted.
   if (!(await waitUntil(() => inFlight === 0 || options.urgent?.aborted === true, options.drainTimeoutMs)) || inFlight > 0) {

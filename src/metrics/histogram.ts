@@ -69,6 +69,29 @@ export function percentileMs(histogram: Histogram, percentile: number): number {
   return round2(histogram.getValueAtPercentile(percentile) / 1000);
 }
 
+/**
+ * The histogram's mean, as hdr-histogram-js computes it (each recorded bucket's median value
+ * times its count, in bucket order) but in one plain pass over the counts: the library's `mean`
+ * walks an iterator object per bucket, ~15 ms for one 3-digit histogram, and a run's report
+ * asks for dozens.
+ */
+export function meanOf(histogram: Histogram): number {
+  if (histogram.totalCount === 0) return 0;
+  const h = histogram as unknown as {
+    countsArrayLength: number;
+    getCountAtIndex(index: number): number;
+    valueFromIndex(index: number): number;
+    highestEquivalentValue(value: number): number;
+    medianEquivalentValue(value: number): number;
+  };
+  let total = 0;
+  for (let i = 0; i < h.countsArrayLength; i++) {
+    const count = h.getCountAtIndex(i);
+    if (count !== 0) total += h.medianEquivalentValue(h.highestEquivalentValue(h.valueFromIndex(i))) * count;
+  }
+  return total / histogram.totalCount;
+}
+
 export function summarizeMs(histogram: Histogram): LatencySummaryMs {
   if (histogram.totalCount === 0) {
     return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
@@ -76,7 +99,7 @@ export function summarizeMs(histogram: Histogram): LatencySummaryMs {
   return {
     count: histogram.totalCount,
     min: round2(histogram.minNonZeroValue / 1000),
-    mean: round2(histogram.mean / 1000),
+    mean: round2(meanOf(histogram) / 1000),
     p50: percentileMs(histogram, 50),
     p90: percentileMs(histogram, 90),
     p95: percentileMs(histogram, 95),

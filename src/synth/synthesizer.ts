@@ -1,4 +1,4 @@
-import { createRng, hashSeed } from '../core/rng.js';
+import { createRng, hashSeed, hashSeedFrom } from '../core/rng.js';
 import type { Rng } from '../core/rng.js';
 import type { Distribution, ModelEndpoint, PlannedRequest, SessionPlan, TrafficModel } from '../core/types.js';
 import { pickWeighted, sampleDistribution } from './sample.js';
@@ -34,6 +34,11 @@ export class SessionSynthesizer {
   private readonly maxLength: number;
   /** No navigation in the model (an aggregated source): pages drawn from the mix, length from the distribution. */
   private readonly independent: boolean;
+  /** FNV states of the seed strings' fixed prefixes (`${seed}:single:` ...): an id then hashes only its digits. */
+  private readonly singlePrefix: number;
+  private readonly sessionPrefix: number;
+  private readonly flowPrefix: number;
+  private readonly plainSingles = new Map<string, PlannedRequest[] | null>();
 
   constructor(
     private readonly model: TrafficModel,
@@ -55,6 +60,9 @@ export class SessionSynthesizer {
     for (const [from, row] of Object.entries(model.sessions.thinkTimeByTransition ?? {})) {
       this.thinkByTransition.set(from, new Map(Object.entries(row)));
     }
+    this.singlePrefix = hashSeed(`${options.seed}:single:`);
+    this.sessionPrefix = hashSeed(`${options.seed}:`);
+    this.flowPrefix = hashSeed(`${options.seed}:flow:`);
     this.maxLength = options.maxSessionLength ?? Math.max(50, Math.ceil(model.sessions.length.max * 2));
     this.independent = Object.keys(model.sessions.entry).length === 0 && Object.keys(model.sessions.transitions).length === 0;
   }
@@ -64,12 +72,35 @@ export class SessionSynthesizer {
    * plays, like k6's constant-arrival-rate with the model's mix.
    */
   single(id: number): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:single:${id}`));
+    // A one-endpoint mix draws nothing: no generator to build (the same plan either way).
+    const only = this.mix.entries.length === 1 ? this.plainSingle((this.mix.entries[0] as [string, number])[0]) : undefined;
+    if (only) return { id, requests: only };
+    // Same seed as hashSeed(`${seed}:single:${id}`), without building the string.
+    const rng = createRng(hashSeedFrom(this.singlePrefix, String(id)));
     const key = pickWeighted(this.mix.entries, this.mix.total, rng);
     const endpoint = key === undefined ? undefined : this.endpoints.get(key);
     if (!endpoint) return { id, requests: [] };
+    const plain = this.plainSingle(endpoint.key);
+    if (plain) return { id, requests: plain };
     const params: Record<string, string> = {};
     return { id, requests: [{ endpointKey: endpoint.key, method: endpoint.method, path: fillPath(endpoint, rng, params), params, thinkTimeMs: 0 }] };
+  }
+
+  /**
+   * The request list of a one-request session to an endpoint without path parameters: the
+   * same for every session, so built once and shared (frozen: nothing downstream changes a plan).
+   */
+  private plainSingle(key: string): PlannedRequest[] | undefined {
+    let plain = this.plainSingles.get(key);
+    if (plain === undefined) {
+      const endpoint = this.endpoints.get(key);
+      plain =
+        endpoint && !endpoint.template.includes(':')
+          ? Object.freeze([Object.freeze({ endpointKey: endpoint.key, method: endpoint.method, path: endpoint.template, params: Object.freeze({}), thinkTimeMs: 0 })]) as unknown as PlannedRequest[]
+          : null;
+      this.plainSingles.set(key, plain);
+    }
+    return plain ?? undefined;
   }
 
   /**
@@ -79,7 +110,7 @@ export class SessionSynthesizer {
    * its think time is the step's own, or one sampled from the model.
    */
   flowSession(id: number, flow: readonly { method: string; path: string; thinkMs: number | null }[]): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:flow:${id}`));
+    const rng = createRng(hashSeedFrom(this.flowPrefix, String(id)));
     return {
       id,
       requests: flow.map((step, i) => ({
@@ -102,7 +133,7 @@ export class SessionSynthesizer {
   }
 
   session(id: number): SessionPlan {
-    const rng = createRng(hashSeed(`${this.options.seed}:${id}`));
+    const rng = createRng(hashSeedFrom(this.sessionPrefix, String(id)));
     const requests: PlannedRequest[] = [];
     let key = pickWeighted(this.entry.entries, this.entry.total, rng);
     // Without navigation, the session's length is drawn first and each page from the mix.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
-import { constantPoisson, poissonArrivals } from '../../src/schedule/arrivals.js';
+import { constantPoisson, poissonArrivals, uniformArrivals, type Arrival } from '../../src/schedule/arrivals.js';
 import { RateCurve } from '../../src/schedule/rate-curve.js';
 import { parseWindow } from '../../src/schedule/model-window.js';
 
@@ -32,6 +32,35 @@ describe('poissonArrivals', () => {
     const times = [...constantPoisson(10, -5_000, 0, createRng(1))];
     expect(times.every((t) => t >= -5_000 && t < 0)).toBe(true);
     expect(times.length).toBeGreaterThan(25);
+  });
+});
+
+describe('shares of one schedule', () => {
+  const curve = new RateCurve([
+    { startMs: 0, endMs: 3_000, fromPerSec: 50, toPerSec: 400, stage: 'ramp' },
+    { startMs: 3_000, endMs: 5_000, fromPerSec: 400, toPerSec: 400, stage: 'hold' },
+  ]);
+  const key = (a: Arrival): string => `${a.index}@${a.timeMs}/${a.stage}`;
+  const cases: [string, (share?: { index: number; count: number }) => Arrival[]][] = [
+    ['poisson', (share) => [...poissonArrivals(curve, createRng(9), share)]],
+    ['uniform', (share) => [...uniformArrivals(curve, share)]],
+  ];
+  it.each(cases)('%s: the shares i/N together are exactly the whole stream, each arrival once, numbered as in it', (_name, draw) => {
+    const whole = draw();
+    expect(whole.length).toBeGreaterThan(1_000);
+    expect(whole.map((a) => a.index)).toEqual(whole.map((_, i) => i));
+    for (const count of [2, 3, 4]) {
+      const shares = Array.from({ length: count }, (_, index) => draw({ index, count }));
+      for (const [index, share] of shares.entries()) expect(share.every((a) => (a.index as number) % count === index)).toBe(true);
+      const union = shares.flat().sort((a, b) => (a.index as number) - (b.index as number));
+      expect(union.map(key)).toEqual(whole.map(key));
+    }
+  });
+  it('uniform arrivals: the n-th at ∫λ = n, evenly spaced on a hold', () => {
+    const hold = [...uniformArrivals(new RateCurve([{ startMs: 0, endMs: 2_000, fromPerSec: 500, toPerSec: 500, stage: 'x' }]))];
+    expect(hold.length).toBe(1_000);
+    expect(hold[0]?.timeMs).toBeCloseTo(2, 6);
+    expect(hold[999]?.timeMs).toBeCloseTo(2_000, 6);
   });
 });
 
