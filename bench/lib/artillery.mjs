@@ -23,7 +23,8 @@ export function artilleryVersion() {
 /**
  * `rate` new virtual users per second for `durationSec`, each sending one GET `path`.
  * Returns the report's counters and response-time summary (ms), when its first metric was
- * taken (epoch ms), the achieved request rate over the phase, and the process figures.
+ * taken (epoch ms), the achieved request rate (over the phase, or over the time its metrics
+ * span when it ran past the phase), and the process figures.
  */
 export async function runArtillery({ url, rate, durationSec, path = '/', timeoutMs }) {
   const dir = tempDir('artillery');
@@ -43,11 +44,17 @@ export async function runArtillery({ url, rate, durationSec, path = '/', timeout
     const codes2xx = Object.entries(counters).filter(([k]) => /^http\.codes\.2\d\d$/.test(k)).reduce((s, [, v]) => s + v, 0);
     const failed = counters['vusers.failed'] ?? 0;
     const latency = report.summaries?.['http.response_time'] ?? {};
+    // Artillery falls behind an offered rate it cannot create virtual users for, and goes on past
+    // the phase: the achieved rate is over the time its metrics span, not the phase's length.
+    const first = report.firstMetricAt ?? report.firstCounterAt;
+    const last = report.lastMetricAt ?? report.lastCounterAt;
+    const spanSec = Number.isFinite(first) && Number.isFinite(last) && last > first ? (last - first) / 1000 : durationSec;
     return {
       ...run,
       requests,
       errors: failed + (responses - codes2xx),
-      ratePerSec: requests / durationSec,
+      spanSec,
+      ratePerSec: requests / Math.max(durationSec, spanSec),
       firstMetricAt: report.firstMetricAt ?? report.firstCounterAt,
       latency: { p50: latency.median ?? latency.p50, p95: latency.p95, p99: latency.p99, max: latency.max },
     };
