@@ -23,7 +23,7 @@
  * (pages per session, session duration) is taken from the first report that has it.
  */
 import type { AggregateSummary, Distribution, ModelArrivals, PeakWindow } from '../core/types.js';
-import { QUANTILE_POINTS, round, sharesSummingToOne } from './distribution.js';
+import { distributionOf, round, sharesSummingToOne } from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -149,19 +149,9 @@ export function exponentialDistribution(mean: number, count: number, decimals: n
 }
 
 function fromQuantileFunction(quantile: (q: number) => number, mean: number, count: number, decimals: number): Distribution {
-  const quantiles: number[] = [];
-  for (let i = 0; i < QUANTILE_POINTS; i++) quantiles.push(round(quantile((i / (QUANTILE_POINTS - 1)) * TOP_PROBABILITY), decimals));
-  return {
-    count,
-    mean,
-    min: quantiles[0] as number,
-    max: quantiles[quantiles.length - 1] as number,
-    p50: round(quantile(0.5), decimals),
-    p90: round(quantile(0.9), decimals),
-    p95: round(quantile(0.95), decimals),
-    p99: round(quantile(0.99), decimals),
-    quantiles,
-  };
+  const probability = (q: number): number => q * TOP_PROBABILITY;
+  // The mean as given (a count's mean keeps its decimals while its quantiles are whole).
+  return { ...distributionOf({ count, mean, min: quantile(0), max: quantile(TOP_PROBABILITY), quantile }, decimals, { probability }), mean };
 }
 
 /**

@@ -228,26 +228,38 @@ export class ArrivalCounter {
     }
     const meanDurationSec = this.closedSessions > 0 ? this.sessionMs / this.closedSessions / 1000 : 0;
     const arrivalRatePerSec = peakHour === null ? 0 : peakHour.sessions / 3600;
-    const predicted = arrivalRatePerSec * meanDurationSec;
     const observed = peakHour === null ? 0 : windowMs / HOUR_MS;
-    return {
-      mean: spanMs > 0 ? round(this.sessionMs / spanMs, 3) : 0,
-      peak: round(peakMs / MINUTE_MS, 3),
-      peakAt: localIso(Number.isNaN(peakMinute) ? (Number.isFinite(this.firstMs) ? this.firstMs : 0) : peakMinute * MINUTE_MS, this.frame),
-      littlesLaw: {
-        arrivalRatePerSec: round(arrivalRatePerSec, 6),
-        meanDurationSec: round(meanDurationSec, 3),
-        predicted: round(predicted, 3),
-        observed: round(observed, 3),
-        ratio: predicted > 0 ? round(observed / predicted, 4) : null,
-      },
-    };
+    const peakAtMs = Number.isNaN(peakMinute) ? (Number.isFinite(this.firstMs) ? this.firstMs : 0) : peakMinute * MINUTE_MS;
+    return concurrencyRecord({ mean: spanMs > 0 ? this.sessionMs / spanMs : 0, peak: peakMs / MINUTE_MS, peakAtMs, arrivalRatePerSec, meanDurationSec, observed }, this.frame);
   }
 }
 
 /** The busiest hour rule: most session starts, then most requests, then the earliest. */
 export function isBusier(b: { sessions: number; requests: number }, than: { sessions: number; requests: number } | null): boolean {
   return than === null || b.sessions > than.sessions || (b.sessions === than.sessions && b.requests > than.requests);
+}
+
+/**
+ * `arrivals.concurrency` as the model writes it (rounded), with Little's law at the peak hour:
+ * predicted = arrival rate × mean duration, against the observed concurrency. Also merge.ts's.
+ */
+export function concurrencyRecord(
+  c: { mean: number; peak: number; peakAtMs: number; arrivalRatePerSec: number; meanDurationSec: number; observed: number },
+  frame: ZoneFrame,
+): ModelConcurrency {
+  const predicted = c.arrivalRatePerSec * c.meanDurationSec;
+  return {
+    mean: round(c.mean, 3),
+    peak: round(c.peak, 3),
+    peakAt: localIso(c.peakAtMs, frame),
+    littlesLaw: {
+      arrivalRatePerSec: round(c.arrivalRatePerSec, 6),
+      meanDurationSec: round(c.meanDurationSec, 3),
+      predicted: round(predicted, 3),
+      observed: round(c.observed, 3),
+      ratio: predicted > 0 ? round(c.observed / predicted, 4) : null,
+    },
+  };
 }
 
 function peakOf(b: HourBucket | null, frame: ZoneFrame): PeakWindow {

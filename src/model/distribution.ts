@@ -116,19 +116,8 @@ export class StreamingDistribution {
 
   /** The `Distribution` of the model, values rounded to `decimals`. Empty → all zeros. */
   toDistribution(decimals: number): Distribution {
-    const quantiles: number[] = [];
-    for (let i = 0; i < QUANTILE_POINTS; i++) quantiles.push(round(this.quantile(i / (QUANTILE_POINTS - 1)), decimals));
-    return {
-      count: this.count,
-      mean: round(this.mean(), decimals),
-      min: this.count === 0 ? 0 : round(this.min, decimals),
-      max: this.count === 0 ? 0 : round(this.max, decimals),
-      p50: round(this.quantile(0.5), decimals),
-      p90: round(this.quantile(0.9), decimals),
-      p95: round(this.quantile(0.95), decimals),
-      p99: round(this.quantile(0.99), decimals),
-      quantiles,
-    };
+    const empty = this.count === 0;
+    return distributionOf({ count: this.count, mean: this.mean(), min: empty ? 0 : this.min, max: empty ? 0 : this.max, quantile: (q) => this.quantile(q) }, decimals);
   }
 
   /** The value of the k-th smallest element (0-based). */
@@ -334,4 +323,32 @@ export function sharesSummingToOne(counts: readonly number[]): number[] {
   for (const s of shares) sum += s;
   shares[largest] = round((shares[largest] as number) + (1 - sum), 6);
   return shares;
+}
+
+/**
+ * A model `Distribution` from a quantile function: `points` evenly spaced quantiles (probability
+ * i/(points−1) mapped through `probability`, the identity unless the top must stop short of 1),
+ * p50/p90/p95/p99, and the given count, mean, min and max, each rounded to `decimals`. With
+ * `monotone`, a quantile that rounding (or interpolation) made smaller than the one before is
+ * raised to it. The one way every part of the model writes a distribution.
+ */
+export function distributionOf(
+  source: { count: number; mean: number; min: number; max: number; quantile: (q: number) => number },
+  decimals: number,
+  { points = QUANTILE_POINTS, probability = (q: number) => q, monotone = false }: { points?: number; probability?: (q: number) => number; monotone?: boolean } = {},
+): Distribution {
+  const quantiles: number[] = [];
+  for (let i = 0; i < points; i++) quantiles.push(round(source.quantile(probability(i / (points - 1))), decimals));
+  if (monotone) for (let i = 1; i < quantiles.length; i++) if ((quantiles[i] as number) < (quantiles[i - 1] as number)) quantiles[i] = quantiles[i - 1] as number;
+  return {
+    count: source.count,
+    mean: round(source.mean, decimals),
+    min: round(source.min, decimals),
+    max: round(source.max, decimals),
+    p50: round(source.quantile(0.5), decimals),
+    p90: round(source.quantile(0.9), decimals),
+    p95: round(source.quantile(0.95), decimals),
+    p99: round(source.quantile(0.99), decimals),
+    quantiles,
+  };
 }

@@ -94,6 +94,7 @@ import {
   PER_MINUTE_DECIMALS,
   WEEKDAY_HOURS,
   averages,
+  concurrencyRecord,
   exposure,
   hasWeekdays,
   hourlyShares,
@@ -528,19 +529,8 @@ function mergeConcurrency(models: readonly TrafficModel[], peak: PeakWindow, spa
   const arrivalRatePerSec = peak.sessions / 3600;
   const peakStart = Date.parse(peak.start);
   const observed = sum(list.filter(({ m }) => m.arrivals.peak.sessions + m.arrivals.peak.requests > 0 && Date.parse(m.arrivals.peak.start) === peakStart).map(({ c }) => c.littlesLaw.observed));
-  const predicted = arrivalRatePerSec * meanDurationSec;
-  return {
-    mean: observedSec > 0 ? round(sessionSec / observedSec, 3) : 0,
-    peak: round(peakValue, 3),
-    peakAt: localIso(Number.isNaN(peakAt) ? (spans[0]?.[0] ?? 0) : peakAt, frame),
-    littlesLaw: {
-      arrivalRatePerSec: round(arrivalRatePerSec, 6),
-      meanDurationSec: round(meanDurationSec, 3),
-      predicted: round(predicted, 3),
-      observed: round(observed, 3),
-      ratio: predicted > 0 ? round(observed / predicted, 4) : null,
-    },
-  };
+  const peakAtMs = Number.isNaN(peakAt) ? (spans[0]?.[0] ?? 0) : peakAt;
+  return concurrencyRecord({ mean: observedSec > 0 ? sessionSec / observedSec : 0, peak: peakValue, peakAtMs, arrivalRatePerSec, meanDurationSec, observed }, frame);
 }
 
 // ---------------------------------------------------------------------------------------------

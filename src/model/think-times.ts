@@ -1,5 +1,5 @@
 import type { Distribution } from '../core/types.js';
-import { round } from './distribution.js';
+import { distributionOf } from './distribution.js';
 
 /**
  * Think times per transition (from endpoint → to endpoint), for the transitions that have
@@ -119,21 +119,9 @@ export class ThinkSlot {
   }
 
   toDistribution(points = QUANTILE_POINTS, decimals = 0): Distribution {
-    const quantiles: number[] = [];
-    for (let i = 0; i < points; i++) quantiles.push(round(this.quantile(i / (points - 1)), decimals));
-    // Interpolation inside a bucket must not make the list decrease after rounding.
-    for (let i = 1; i < quantiles.length; i++) if ((quantiles[i] as number) < (quantiles[i - 1] as number)) quantiles[i] = quantiles[i - 1] as number;
-    return {
-      count: this.count,
-      mean: round(this.count === 0 ? 0 : this.sum / this.count, decimals),
-      min: this.count === 0 ? 0 : round(this.min, decimals),
-      max: this.count === 0 ? 0 : round(this.max, decimals),
-      p50: round(this.quantile(0.5), decimals),
-      p90: round(this.quantile(0.9), decimals),
-      p95: round(this.quantile(0.95), decimals),
-      p99: round(this.quantile(0.99), decimals),
-      quantiles,
-    };
+    const empty = this.count === 0;
+    // Interpolation inside a bucket must not make the list decrease after rounding: monotone.
+    return distributionOf({ count: this.count, mean: empty ? 0 : this.sum / this.count, min: empty ? 0 : this.min, max: empty ? 0 : this.max, quantile: (q) => this.quantile(q) }, decimals, { points, monotone: true });
   }
 
   private toHistogram(): void {
