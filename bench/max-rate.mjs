@@ -24,7 +24,7 @@ import { rmSync } from 'node:fs';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { artilleryPath, artilleryVersion, runArtillery } from './lib/artillery.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, runWrk, steadyP99s, undiciVersion, wrkPath, wrkVersion } from './lib/contenders.mjs';
-import { startNginx, nginxPath } from './lib/nginx.mjs';
+import { nginxPath, requireNginx, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 
 const values = parseOptions({
@@ -54,10 +54,7 @@ const CONNECTIONS = numberOption(values, 'connections', 50);
 const MAX_RATE = 400_000; // the search never asks for more (a bound on the loop)
 const timeoutMs = (DURATION + 60) * 1000;
 
-if (!nginxPath()) {
-  console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
-  process.exit(2);
-}
+requireNginx();
 
 const work = tempDir('max-rate');
 const model = writeModel(join(work, 'model.json'), { paths: ['/'] });

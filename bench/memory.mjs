@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { runTidemark } from './lib/contenders.mjs';
 import { writeModel } from './lib/models.mjs';
-import { nginxPath, startNginx } from './lib/nginx.mjs';
+import { requireNginx, startNginx } from './lib/nginx.mjs';
 
 const values = parseOptions({
     quick: { type: 'boolean', default: false },
@@ -28,10 +28,7 @@ const values = parseOptions({
     write: { type: 'string' },
   }, 'node bench/memory.mjs [--quick] [--rounds N] [--think-sec S] [--duration S] [--sessions N,N,N] [--write FILE]');
 checkPrerequisites();
-if (!nginxPath()) {
-  console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
-  process.exit(2);
-}
+requireNginx();
 const QUICK = values.quick;
 const ROUNDS = numberOption(values, 'rounds', 3);
 // A warm-started session is live only when its next request falls inside the run, so a run

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { autocannonPath, autocannonVersion, runAutocannon, runTidemark, steadyP99s } from './lib/contenders.mjs';
-import { nginxPath, startNginx } from './lib/nginx.mjs';
+import { requireNginx, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 import { slotStats } from './lib/slots.mjs';
 
@@ -28,10 +28,7 @@ const values = parseOptions({
     write: { type: 'string' },
   }, 'node bench/rate-accuracy.mjs [--quick] [--rounds N] [--duration S] [--rates R,R,R] [--connections N] [--only NAMES] [--write FILE]');
 checkPrerequisites();
-if (!nginxPath()) {
-  console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
-  process.exit(2);
-}
+requireNginx();
 const QUICK = values.quick;
 const ROUNDS = numberOption(values, 'rounds', 3);
 const DURATION = numberOption(values, 'duration', QUICK ? 8 : 20);

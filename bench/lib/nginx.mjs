@@ -10,6 +10,13 @@ export function nginxPath() {
   return which('nginx') ?? ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => which(p)) ?? null;
 }
 
+/** For the benchmarks whose target nginx is: stops (exit 2) with how to install it when missing. */
+export function requireNginx() {
+  if (nginxPath()) return;
+  console.error('bench: nginx is not installed (apt-get install -y nginx); it is the target of this benchmark');
+  process.exit(2);
+}
+
 /**
  * @param {{ accessLog?: boolean }} options accessLog: one `$msec` line per request in
  *   `accessLogPath` (rate-accuracy reads it for the arrivals' spacing).
