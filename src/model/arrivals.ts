@@ -47,7 +47,7 @@
  *   there), above 1 that sessions at the peak last longer than the average one.
  */
 import type { ModelArrivals, ModelConcurrency, PeakWindow } from '../core/types.js';
-import { round } from './distribution.js';
+import { round, sharesSummingToOne } from './distribution.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, UTC_FRAME, localIso, mod, weekdayOfLocalHour, type ZoneFrame } from './time-zone.js';
 
 export const MINUTES_PER_DAY = 1440;
@@ -376,13 +376,7 @@ export function weekdayAverages(counts: readonly number[], exp: readonly number[
 /** Shares of session starts per hour of day, rounded to 6 places, summing to exactly 1. */
 export function hourlyShares(counts: number[]): number[] {
   const total = counts.reduce((s, c) => s + c, 0);
-  if (total <= 0) return new Array<number>(counts.length).fill(0);
-  const shares = counts.map((c) => round(c / total, 6));
-  let largest = 0;
-  for (let i = 1; i < counts.length; i++) if ((counts[i] as number) > (counts[largest] as number)) largest = i;
-  const sum = shares.reduce((s, c) => s + c, 0);
-  shares[largest] = round((shares[largest] as number) + (1 - sum), 6);
-  return shares;
+  return total > 0 ? sharesSummingToOne(counts) : new Array<number>(counts.length).fill(0);
 }
 
 function iso(ms: number): string {
