@@ -161,9 +161,11 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   // Live progress: one redrawn line on a terminal, a plain line every 10 s otherwise.
   const progress = new ProgressLine({ tty: ctx.stderr.isTTY === true, color: ctx.stderr.isTTY === true });
   const onSecond: SecondHook = (elapsedMs, recorder, live) => {
-    const snapshot = progressSnapshot(recorder, { elapsedMs, inFlight: live.inFlight, sessions: live.sessions, curve: load.users ?? load.curve, meanSessionLength: load.singleRequests ? 1 : model.sessions.length.mean });
-    const line = progress.update(snapshot);
-    if (line) ctx.stderr.write(line);
+    if (progress.due(elapsedMs)) {
+      const snapshot = progressSnapshot(recorder, { elapsedMs, inFlight: live.inFlight, sessions: live.sessions, curve: load.users ?? load.curve, meanSessionLength: load.singleRequests ? 1 : model.sessions.length.mean });
+      const line = progress.update(snapshot);
+      if (line) ctx.stderr.write(line);
+    }
     for (const threshold of aborting) {
       if (elapsedMs < threshold.abortGraceMs || stopper.signal.aborted) continue;
       const result = evaluateThreshold(threshold, { recorder, elapsedMs, stages });

@@ -1,5 +1,5 @@
 import { formatDurationMs } from '../core/duration.js';
-import { createHistogram } from '../metrics/histogram.js';
+import { createCoarseHistogram } from '../metrics/histogram.js';
 import type { Recorder } from '../metrics/recorder.js';
 import type { ThresholdResult } from '../thresholds/evaluate.js';
 import { fmtMs, fmtPct } from './table.js';
@@ -70,7 +70,8 @@ export function progressSnapshot(recorder: Recorder, input: SnapshotInput): Prog
   const windowSec = Math.max(1, input.windowSec ?? 10);
   const end = Math.max(0, Math.floor(input.elapsedMs / 1000)); // exclusive: the seconds before now
   const start = Math.max(0, end - windowSec);
-  const latency = createHistogram();
+  // The seconds hold 2-significant-digit histograms: a finer one adds nothing but cost.
+  const latency = createCoarseHistogram();
   let windowRequests = 0;
   let windowErrors = 0;
   for (let s = start; s < end; s++) {
@@ -185,13 +186,22 @@ export class ProgressLine {
     this.plainEveryMs = plainEverySec * 1000;
   }
 
+  /**
+   * Whether `update` would print anything at run time `elapsedMs`: a terminal every second, a log
+   * every `plainEverySec`. The caller builds the snapshot only then: it merges ten seconds of
+   * histograms, a millisecond or more on the thread that sends the load.
+   */
+  due(elapsedMs: number): boolean {
+    return this.style.tty || (elapsedMs > 0 && elapsedMs % this.plainEveryMs === 0);
+  }
+
   update(snapshot: ProgressSnapshot): string {
     if (this.style.tty) {
       this.drawn = true;
       // \r back to column 0, the line, then erase whatever a longer previous line left.
       return `\r${fit(formatProgressLine(snapshot, this.style), this.style.columns)}\u001b[K`;
     }
-    if (snapshot.elapsedMs <= 0 || snapshot.elapsedMs % this.plainEveryMs !== 0) return '';
+    if (!this.due(snapshot.elapsedMs)) return '';
     return `  ${formatProgressLine(snapshot)}\n`;
   }
 

@@ -154,6 +154,9 @@ describe('ProgressLine', () => {
     const progress = new ProgressLine({ tty: false });
     const out = [1, 2, 9, 10, 11, 19, 20].map((s) => progress.update({ ...SNAP, elapsedMs: s * 1000 }));
     expect(out.map((t) => t !== '')).toEqual([false, false, false, true, false, false, true]);
+    // due() says so beforehand, so that the run builds a snapshot only for a line it will print.
+    expect([1, 2, 9, 10, 11, 19, 20].map((s) => progress.due(s * 1000))).toEqual([false, false, false, true, false, false, true]);
+    expect(new ProgressLine({ tty: true }).due(3_000)).toBe(true);
     expect(out[3]).toMatch(/^ {2}\[.*10s\/1m \(50s left\).*\n$/);
     expect(out.join('')).not.toContain('\r');
     expect(out.join('')).not.toContain('\u001b');
