@@ -24,8 +24,16 @@ export async function runTidemark({ model, url, args, out, timeoutMs, env }) {
 
 /** Per-second p99 of latency from the intended time, seconds [from, to) of the run. */
 export function steadyP99s(results, fromSecond, toSecond) {
-  // A second with no request recorded has no p99 (the series reads 0 there): left out.
-  return results.series.filter((s) => s.second >= fromSecond && s.second < toSecond && s.requests > 0).map((s) => s.p99Ms);
+  return steadySeries(results.series, fromSecond, toSecond, 'p99Ms');
+}
+
+/**
+ * One field (p50Ms, p99Ms) of each second of a series (tidemark's results.json, or the open
+ * loop's), seconds [from, to). A second with no request recorded has no quantile (the series
+ * reads 0 there): left out.
+ */
+export function steadySeries(series, fromSecond, toSecond, field) {
+  return series.filter((s) => s.second >= fromSecond && s.second < toSecond && s.requests > 0).map((s) => s[field]);
 }
 
 export function autocannonPath() {
@@ -77,15 +85,17 @@ export async function runWrk({ url, args, timeoutMs }) {
 }
 
 /** bench/raw-undici.mjs: a closed loop of Pool.dispatch on N connections. */
-export async function runRawUndici({ url, connections, durationSec, timeoutMs }) {
-  const run = await measured([process.execPath, join(ROOT, 'bench', 'raw-undici.mjs'), '--url', url, '--connections', String(connections), '--duration', String(durationSec)], { timeoutMs });
+/** bench/raw-undici.mjs: a closed loop, or with `rate` an open loop at that many requests/s (its `series` in `line`). */
+export async function runRawUndici({ url, connections, durationSec, timeoutMs, rate }) {
+  const rateArgs = rate === undefined ? [] : ['--rate', String(rate)];
+  const run = await measured([process.execPath, join(ROOT, 'bench', 'raw-undici.mjs'), '--url', url, '--connections', String(connections), '--duration', String(durationSec), ...rateArgs], { timeoutMs });
   let line;
   try {
     line = JSON.parse(run.stdout.trim().split('\n').pop());
   } catch {
     throw new Error(`raw-undici printed no JSON (exit ${run.code}):\n${run.stderr.slice(-2000)}`);
   }
-  return { ...run, requests: line.requests, errors: line.errors, ratePerSec: line.ratePerSec };
+  return { ...run, line, requests: line.requests, errors: line.errors, ratePerSec: line.ratePerSec };
 }
 
 export function undiciVersion() {
