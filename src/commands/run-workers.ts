@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunContext } from '../core/context.js';
@@ -18,6 +19,38 @@ export type WorkerMessage =
   | { type: 'progress'; elapsedMs: number; requests: number; errors: number; inFlight: number; dropped: number }
   | { type: 'done'; result: WorkerResult }
   | { type: 'error'; message: string };
+
+/** What `defaultWorkerCount` looks at: this machine's cores, names and addresses. */
+export interface MachineFacts {
+  cores: number;
+  /** Host names and interface addresses that mean "this machine". */
+  localNames: ReadonlySet<string>;
+}
+
+export function machineFacts(): MachineFacts {
+  const names = new Set<string>(['localhost', hostname().toLowerCase()]);
+  for (const list of Object.values(networkInterfaces())) for (const address of list ?? []) names.add(address.address.toLowerCase());
+  return { cores: availableParallelism(), localNames: names };
+}
+
+/**
+ * `--workers` when the user gives none: every core, less one when the target runs on this machine
+ * (it needs a core to answer; loopback, the host's own name or one of its addresses), and at
+ * least one. One thread keeps up to some 24,000 requests/s against nginx here; a second thread
+ * costs CPU (each request costs its thread more the fewer it sends: the per-wake-up work is shared
+ * by fewer), so it pays only where one thread would fall behind, which is why a target sharing a
+ * 2-core machine gets one.
+ */
+export function defaultWorkerCount(target: string, facts: MachineFacts = machineFacts()): number {
+  let host: string;
+  try {
+    host = new URL(target).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return 1;
+  }
+  const local = facts.localNames.has(host) || /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host.endsWith('.localhost');
+  return Math.max(1, Math.min(64, facts.cores - (local ? 1 : 0)));
+}
 
 /**
  * The worker script, next to this module: dist/commands/run-worker.js once built. Under a

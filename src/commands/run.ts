@@ -5,7 +5,7 @@ import { ConfigError, InputError, UsageError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { TrafficModel } from '../core/types.js';
 import { VERSION } from '../core/version.js';
-import { runWorkers } from './run-workers.js';
+import { defaultWorkerCount, runWorkers } from './run-workers.js';
 import { DEFAULTS, executeSchedule, planLoad, type ScheduleJob, type SecondHook } from './run-schedule.js';
 import { parseModel } from '../model/load.js';
 import { buildResults, type RunResults } from '../reports/results.js';
@@ -148,7 +148,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const scheduledMs = load.users ? load.users.durationMs : load.curve.durationMs;
   const stages = load.users ? userStageSpans(load.users) : stageSpans(load.curve);
   const segment = opts.segment !== undefined ? parseSegment(opts.segment) : undefined;
-  const workers = opts.workers ?? 1;
+  const workers = opts.workers ?? defaultWorkerCount(target);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
   if (opts.startAt !== undefined) await waitForStart(opts.startAt, ctx);
 
@@ -199,6 +199,7 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
       connections,
       description: load.description,
       ...(segment ? { segment: `${segment.index}/${segment.count}` } : {}),
+      ...(workers > 1 ? { workers } : {}),
       ...(opts.maxRate !== undefined ? { maxRatePerSec: opts.maxRate } : {}),
       ...(opts.insecure ? { insecure: true } : {}),
     },

@@ -37,6 +37,8 @@ export interface RunKnobs {
   description: string;
   /** "i/N" when this process played one segment of a shared schedule. */
   segment?: string;
+  /** Worker threads that shared the schedule, when more than one. */
+  workers?: number;
   /** The ceiling on requests per second (--max-rate), when one was set. */
   maxRatePerSec?: number;
   /** TLS certificates were not verified (--insecure). */

@@ -18,7 +18,7 @@ export function renderRunSummary(results: RunResults, options: TerminalOptions):
     `tidemark run → ${results.target}${results.partial ? paint(options.color, 33, `  (partial: ${results.partialReason})`) : ''}`,
     `  source   ${results.source}`,
     `  played   ${knobs.description}`,
-    `  knobs    scale ${knobs.scale}×, speed ${knobs.speed}×, window ${knobs.window}, duration ${formatDurationMs(knobs.durationMs)}, seed ${knobs.seed}${knobs.warmStart ? ', warm start' : ''}`,
+    `  knobs    scale ${knobs.scale}×, speed ${knobs.speed}×, window ${knobs.window}, duration ${formatDurationMs(knobs.durationMs)}, seed ${knobs.seed}${knobs.warmStart ? ', warm start' : ''}${knobs.workers ? `, ${knobs.workers} workers` : ''}`,
     ...(knobs.insecure ? [`  ${paint(options.color, 33, 'TLS      certificates NOT verified (--insecure)')}`] : []),
     ...(knobs.maxRatePerSec !== undefined ? [`  ceiling  --max-rate ${knobs.maxRatePerSec} req/s: ${totals.rateCapped ?? 0} requests not sent because of it`] : []),
     `  rate     target ${rate.targetPerSec.toFixed(2)} req/s (${rate.targetSessionsPerSec.toFixed(3)} sessions/s), achieved ${rate.achievedPerSec.toFixed(2)} req/s`,
