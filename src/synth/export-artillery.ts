@@ -3,8 +3,9 @@
  *
  * Artillery cannot walk a transition matrix without a JavaScript processor, so the flows are
  * drawn from the model: `flows` sessions are synthesized (seeded, as `run` does), identical
- * endpoint sequences are merged, and each distinct flow becomes a scenario whose `weight` is
- * how many of the drawn sessions took it. The weights therefore follow the model's flows, mix
+ * sessions (the same endpoints and the same think times: in practice the one-request ones) are
+ * merged, and each distinct flow becomes a scenario whose `weight` is how many of the drawn
+ * sessions took it. The weights therefore follow the model's flows, mix
  * and session lengths without favouring short sessions (as "the top-N paths" would). Think
  * steps carry the drawn think times (÷ speed). Phases follow the load shape with
  * `arrivalCount` (Artillery splits a fractional `arrivalRate` across workers badly); the
@@ -243,10 +244,14 @@ export function exportArtillery(input: ExportInput, options: ArtilleryOptions = 
   for (let id = 0; id < drawn; id++) {
     const plan = synth.session(id);
     if (plan.requests.length === 0) continue;
-    const signature = plan.requests.map((r) => r.endpointKey).join('\n');
+    const steps = plan.requests.map((r, i) => ({ key: r.endpointKey, thinkSec: i === 0 ? 0 : round3(r.thinkTimeMs / 1000 / input.speed) }));
+    // Merged only when the think times are the same too: a flow merged by its endpoints alone
+    // would play one session's think times for all its weight (a common path with one long
+    // think drawn then made the played p90 think 2-3× the model's).
+    const signature = steps.map((step) => `${step.key}\t${step.thinkSec}`).join('\n');
     const known = flows.get(signature);
     if (known) known.weight++;
-    else flows.set(signature, { steps: plan.requests.map((r) => ({ key: r.endpointKey, thinkSec: round3(r.thinkTimeMs / 1000 / input.speed) })), weight: 1 });
+    else flows.set(signature, { steps, weight: 1 });
   }
 
   const scenarios: ArtilleryScenario[] = [];

@@ -51,6 +51,9 @@ describe.skipIf(!have)('an exported Artillery script, run by Artillery', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     artilleryOut = run.stdout;
+    const { maxQueue, timeouts } = shop.stats();
+    // A logged gap between two requests is the think time plus the response time: say whether the shop queued.
+    console.log(`shop during the Artillery run: longest queue for the database pool ${maxQueue}, ${timeouts} gave up waiting`);
     await nginx.close();
   }, 240_000);
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { normalize, tvd } from '../../src/model/fidelity/mix.js';
 import { artilleryEnsure, artilleryThink, artilleryPhases, exportArtillery, toYaml, usersToArrivals, type ArtilleryRequest, type ArtilleryScript } from '../../src/synth/export-artillery.js';
+import { SessionSynthesizer } from '../../src/synth/synthesizer.js';
 import { parseThreshold } from '../../src/thresholds/parse.js';
 import { exportInput, shopModel } from './export-helpers.js';
 
@@ -52,6 +53,26 @@ describe('exportArtillery', () => {
     const expected = normalize(Object.fromEntries(model.endpoints.filter((e) => !e.template.includes(':other')).map((e) => [e.key, e.count])));
     expect(tvd(expected, normalize(counts))).toBeLessThan(0.03);
     expect(counts['GET /:other']).toBeUndefined();
+  });
+
+  it("plays the drawn sessions' think times, not one session's per path", () => {
+    // Every think step a virtual user may play, as often as its scenario's weight says, against
+    // the think times of the sessions drawn (the same seed): the same multiset, value for value.
+    // (Scenarios merged by their endpoints alone repeated one session's think times weight-fold.)
+    const input = exportInput();
+    const played: number[] = [];
+    for (const scenario of doc.scenarios) for (const step of scenario.flow) if ('think' in step) for (let w = 0; w < scenario.weight; w++) played.push(thinkSec(step.think as number | string));
+    const synth = new SessionSynthesizer(input.model, { seed: 7 });
+    const drawn: number[] = [];
+    for (let id = 0; id < 2000; id++) {
+      synth.session(id).requests.forEach((r, i) => {
+        const sec = Math.round((r.thinkTimeMs / 1000 / input.speed) * 1000) / 1000;
+        if (i > 0 && sec > 0) drawn.push(sec);
+      });
+    }
+    const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
+    expect(played.length).toBeGreaterThan(1000);
+    expect(sorted(played)).toEqual(sorted(drawn));
   });
 
   it('writes a fractional think time in milliseconds, which Artillery honours (a fractional number it skips)', () => {
