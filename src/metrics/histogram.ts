@@ -75,21 +75,36 @@ export function percentileMs(histogram: Histogram, percentile: number): number {
  * walks an iterator object per bucket, ~15 ms for one 3-digit histogram, and a run's report
  * asks for dozens.
  */
+/** The library's bucket walk, which its public API hides behind an iterator object per bucket. */
+interface Buckets {
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  highestEquivalentValue(value: number): number;
+  medianEquivalentValue(value: number): number;
+}
+
 export function meanOf(histogram: Histogram): number {
   if (histogram.totalCount === 0) return 0;
-  const h = histogram as unknown as {
-    countsArrayLength: number;
-    getCountAtIndex(index: number): number;
-    valueFromIndex(index: number): number;
-    highestEquivalentValue(value: number): number;
-    medianEquivalentValue(value: number): number;
-  };
+  const h = histogram as unknown as Buckets;
   let total = 0;
   for (let i = 0; i < h.countsArrayLength; i++) {
     const count = h.getCountAtIndex(i);
     if (count !== 0) total += h.medianEquivalentValue(h.highestEquivalentValue(h.valueFromIndex(i))) * count;
   }
   return total / histogram.totalCount;
+}
+
+/** How many recorded values (µs) lie above `ms` milliseconds: whole buckets, so within HDR precision. */
+export function countAboveMs(histogram: Histogram, ms: number): number {
+  const h = histogram as unknown as Buckets;
+  const limit = ms * 1000;
+  let above = 0;
+  for (let i = 0; i < h.countsArrayLength; i++) {
+    const count = h.getCountAtIndex(i);
+    if (count !== 0 && h.valueFromIndex(i) > limit) above += count;
+  }
+  return above;
 }
 
 export function summarizeMs(histogram: Histogram): LatencySummaryMs {

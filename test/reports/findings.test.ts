@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHistogram, encodeHistogram, recordMs } from '../../src/metrics/histogram.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import type { FailureKind } from '../../src/metrics/outcome.js';
 import { computeFindings, renderFindings, type Finding } from '../../src/reports/findings.js';
@@ -147,10 +148,22 @@ describe('computeFindings', () => {
     const fine = find(computeFindings(ok), 'generator-ok');
     expect(fine.severity).toBe('info');
     expect(fine.figures).toMatchObject({ eventLoopDelayP99Ms: 3, droppedSessions: 0 });
-    const slow: RunResults = { ...ok, schedulerLagMs: { ...ok.schedulerLagMs, p99: 15 }, eventLoopDelayMs: { p50: 10, p99: 80, max: 120 }, totals: { ...ok.totals, dropped: 3 } };
+    // A lag histogram of 1,000 requests, `late` of them 15 ms late and the rest 0.5 ms.
+    const lagged = (late: number): string => {
+      const h = createHistogram();
+      for (let i = 0; i < 1000; i++) recordMs(h, i < late ? 15 : 0.5);
+      return encodeHistogram(h);
+    };
+    const slow: RunResults = { ...ok, schedulerLagMs: { ...ok.schedulerLagMs, p99: 15 }, schedulerLagHistogram: lagged(20), eventLoopDelayMs: { p50: 10, p99: 80, max: 120 }, totals: { ...ok.totals, dropped: 3 } };
     const f = find(computeFindings(slow), 'generator-bottleneck');
     expect(f.figures).toEqual({ schedulerLagP99Ms: 15, eventLoopDelayP99Ms: 80, droppedSessions: 3 });
-    expect(f.text).toMatch(/scheduler lag p99 15\.0ms \(over 10 ms\), event-loop delay p99 80\.0ms \(over 50 ms\), 3 sessions dropped at the in-flight cap \(500\)/);
+    expect(f.text).toMatch(/scheduler lag p99 15\.0ms \(over 10 ms: 20 requests\), event-loop delay p99 80\.0ms \(over 50 ms\), 3 sessions dropped at the in-flight cap \(500\)/);
+    // A small run whose p99 is two cold first requests: not the generator falling behind.
+    const coldStart: RunResults = { ...ok, schedulerLagMs: { ...ok.schedulerLagMs, p99: 15 }, schedulerLagHistogram: lagged(2) };
+    expect(computeFindings(coldStart).map((x) => x.kind)).toContain('generator-ok');
+    // Without the histogram (results merged from summaries only) the p99 alone decides.
+    const { schedulerLagHistogram: _dropped, ...noHistogram } = { ...ok, schedulerLagMs: { ...ok.schedulerLagMs, p99: 15 } };
+    expect(find(computeFindings(noHistogram as RunResults), 'generator-bottleneck').text).toMatch(/scheduler lag p99 15\.0ms \(over 10 ms\)/);
     const onlyDrops: RunResults = { ...ok, totals: { ...ok.totals, dropped: 1 } };
     expect(find(computeFindings(onlyDrops), 'generator-bottleneck').text).toMatch(/: 1 session dropped/);
   });
