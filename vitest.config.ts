@@ -11,5 +11,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default'],
+    // Runs without --workers use one thread whatever the machine's cores (tests that mean more say so).
+    env: { TIDEMARK_WORKERS: '1' },
   },
 });

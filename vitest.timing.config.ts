@@ -7,5 +7,6 @@ export default defineConfig({
     testTimeout: 60_000,
     fileParallelism: false,
     maxWorkers: 1,
+    env: { TIDEMARK_WORKERS: '1' },
   },
 });

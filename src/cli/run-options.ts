@@ -12,7 +12,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'rate', type: 'number', arg: 'R', description: 'instead of sessions: a fixed R requests/s, evenly spaced, endpoints drawn from the mix' },
   { name: 'time-scale', type: 'number', arg: 'F', description: "multiply every profile stage's duration (0.1 = ten times shorter)" },
   { name: 'seed', type: 'number', arg: 'N', description: 'random seed: the same seed plays the same sessions', default: '1' },
-  { name: 'workers', short: 'w', type: 'number', arg: 'N', description: 'worker threads sharing the schedule (results merge exactly)', default: 'cores, less one when the target is this machine' },
+  { name: 'workers', short: 'w', type: 'number', arg: 'N', description: 'worker threads sharing the schedule (results merge exactly)', default: 'TIDEMARK_WORKERS, or every core, less one when the target is this machine' },
   { name: 'segment', type: 'string', arg: 'i/N', description: 'play only share i of N of the schedule (N processes play it exactly once)' },
   { name: 'start-at', type: 'string', arg: 'ISO', description: 'wait until this wall-clock time to start (segments start together)' },
   { name: 'threshold', type: 'list', arg: 'EXPR', description: 'an SLA threshold, repeatable, e.g. "p95 < 500ms"' },

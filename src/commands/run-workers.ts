@@ -36,10 +36,10 @@ export function machineFacts(): MachineFacts {
 /**
  * `--workers` when the user gives none: every core, less one when the target runs on this machine
  * (it needs a core to answer; loopback, the host's own name or one of its addresses), and at
- * least one. One thread keeps up to some 24,000 requests/s against nginx here; a second thread
- * costs CPU (each request costs its thread more the fewer it sends: the per-wake-up work is shared
- * by fewer), so it pays only where one thread would fall behind, which is why a target sharing a
- * 2-core machine gets one.
+ * least one. A second thread is not free: each request costs its thread more CPU the fewer that
+ * thread sends (the work of each wake-up is shared by fewer), so it pays where cores are to spare;
+ * on the 2-core benchmark machine with nginx beside it one thread and two both keep up with some
+ * 28,000 requests/s (BENCHMARKS.md), and this gives one.
  */
 export function defaultWorkerCount(target: string, facts: MachineFacts = machineFacts()): number {
   let host: string;

@@ -148,8 +148,12 @@ export async function runLoad(opts: RunOptions, ctx: RunContext, preloaded?: { p
   const scheduledMs = load.users ? load.users.durationMs : load.curve.durationMs;
   const stages = load.users ? userStageSpans(load.users) : stageSpans(load.curve);
   const segment = opts.segment !== undefined ? parseSegment(opts.segment) : undefined;
-  const workers = opts.workers ?? defaultWorkerCount(target);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
+  // --workers, else TIDEMARK_WORKERS (a CI job's, or the test suite's, default), else the machine's.
+  const fromEnv = ctx.env.TIDEMARK_WORKERS;
+  const workers = opts.workers ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : defaultWorkerCount(target));
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new UsageError(opts.workers === undefined ? `TIDEMARK_WORKERS="${fromEnv}": give a whole number from 1 to 64` : '--workers takes a whole number from 1 to 64');
+  }
   if (opts.startAt !== undefined) await waitForStart(opts.startAt, ctx);
 
   const job: ScheduleJob = { model, profile, opts, target, seed, warmStart, maxInFlight, connections, segment };

@@ -29,3 +29,15 @@ describe('--workers when none is given', () => {
     expect(here.localNames.has('127.0.0.1')).toBe(true);
   });
 });
+
+describe('TIDEMARK_WORKERS', () => {
+  it('is the default for --workers, and a bad value is refused naming it', async () => {
+    const { runLoad } = await import('../../src/commands/run.js');
+    const { testContext } = await import('../helpers/context.js');
+    const { smallModel } = await import('../helpers/models.js');
+    const preloaded = { profile: null, model: smallModel({ sessionsPerSec: 5 }), source: 'small model' };
+    const opts = { input: 'model', target: 'http://127.0.0.1:9', rate: 10, durationMs: 100, noOut: true } as const;
+    await expect(runLoad(opts, testContext({ env: { TIDEMARK_WORKERS: 'many' } }), preloaded)).rejects.toThrow(/TIDEMARK_WORKERS="many": give a whole number from 1 to 64/);
+    await expect(runLoad({ ...opts, workers: 0 }, testContext(), preloaded)).rejects.toThrow(/--workers takes a whole number/);
+  });
+});

@@ -17,7 +17,8 @@ export function testContext(overrides: Partial<RunContext> = {}): CapturedContex
     stdout: { write: (t: string) => void (out += t), isTTY: false },
     stderr: { write: (t: string) => void (err += t), isTTY: false },
     stdin: Readable.from([]),
-    env: {},
+    // One generator thread whatever the machine's cores, unless a test says otherwise.
+    env: { TIDEMARK_WORKERS: '1' },
     clock: systemClock,
     signal: controller.signal,
     cwd: process.cwd(),
