@@ -1,5 +1,6 @@
 import type { Distribution } from '../core/types.js';
 import { distributionOf } from './distribution.js';
+import { ksCritical5, quantileCdf } from './fidelity/ks.js';
 
 /**
  * Think times per transition (from endpoint → to endpoint), for the transitions that have
@@ -243,26 +244,8 @@ export class KeyedThinkTimes {
 export function differs(a: Distribution, b: Distribution): boolean {
   if (a.count === 0 || b.count === 0) return a.count !== b.count;
   let d = 0;
-  for (const x of [...a.quantiles, ...b.quantiles]) d = Math.max(d, Math.abs(cdfAt(a.quantiles, x) - cdfAt(b.quantiles, x)));
-  return d > 1.358 * Math.sqrt((a.count + b.count) / (a.count * b.count));
-}
-
-/** P(X ≤ x) from evenly spaced quantiles. */
-function cdfAt(q: readonly number[], x: number): number {
-  const n = q.length;
-  if (n === 0 || x < (q[0] as number)) return 0;
-  if (x >= (q[n - 1] as number)) return 1;
-  // The last quantile ≤ x (binary search), then linear to the next.
-  let lo = 0;
-  let hi = n - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if ((q[mid] as number) <= x) lo = mid;
-    else hi = mid;
-  }
-  const a = q[lo] as number;
-  const b = q[lo + 1] as number;
-  return (lo + (b > a ? (x - a) / (b - a) : 0)) / (n - 1);
+  for (const x of [...a.quantiles, ...b.quantiles]) d = Math.max(d, Math.abs(quantileCdf(a.quantiles, x) - quantileCdf(b.quantiles, x)));
+  return d > ksCritical5(a.count, b.count);
 }
 
 function compare(a: string, b: string): number {
