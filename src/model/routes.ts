@@ -57,6 +57,15 @@
 import { TopValues, detach } from './top-values.js';
 import { isIpLike, isKeepableValue, isSensitiveSegment, isTokenLike, safeDecodeSegment } from './scrub.js';
 
+/** Where a request path's path part starts: 0, or after the host of an absolute URL (proxy logs). */
+export function pathStart(path: string): number {
+  if (path.charCodeAt(0) === 47 /* / */) return 0;
+  const scheme = path.indexOf('://');
+  if (scheme < 0) return 0;
+  const slash = path.indexOf('/', scheme + 3);
+  return slash < 0 ? path.length : slash;
+}
+
 export const PARAM = ':param';
 export const REST = ':rest';
 const MAX_DEPTH = 16;
@@ -254,14 +263,7 @@ export class RouteTree {
    */
   keyFor(method: string, path: string, ok = true): number {
     this.ok = ok;
-    let start = 0;
-    if (path.charCodeAt(0) !== 47 /* / */) {
-      const scheme = path.indexOf('://');
-      if (scheme >= 0) {
-        const slash = path.indexOf('/', scheme + 3);
-        start = slash < 0 ? path.length : slash;
-      }
-    }
+    const start = pathStart(path);
     // One pass over the characters: `/` ends a segment, `;` starts matrix parameters
     // (`;jsessionid=...`, dropped), `?` or `#` ends the path.
     let node = this.root;

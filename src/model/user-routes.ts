@@ -29,7 +29,7 @@
  * are (scrub.ts), none kept below a secret-bearing literal (`/reset-password/:token`).
  */
 import { InputError } from '../core/errors.js';
-import type { FinalRoute } from './routes.js';
+import { pathStart, type FinalRoute } from './routes.js';
 import { isKeepableValue, isSensitiveSegment, safeDecodeSegment } from './scrub.js';
 import { TopValues } from './top-values.js';
 
@@ -441,14 +441,7 @@ export class UserRouteMatcher {
   private split(path: string): string[] | null {
     const segments = this.segments;
     segments.length = 0;
-    let start = 0;
-    if (path.charCodeAt(0) !== 47 /* / */) {
-      const scheme = path.indexOf('://');
-      if (scheme >= 0) {
-        const slash = path.indexOf('/', scheme + 3);
-        start = slash < 0 ? path.length : slash;
-      }
-    }
+    const start = pathStart(path);
     let segmentStart = start;
     let segmentEnd = -1;
     const length = path.length;
