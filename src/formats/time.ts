@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import { intlZone, type IntlZone } from '../core/intl-zone.js';
 
 /*
  * Timestamps parsed by hand from character codes: Date.parse is slow and lenient in the wrong
@@ -247,37 +248,22 @@ export function zoneResolver(timeZone: string | undefined): ZoneResolver {
     const offset = (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000 * (fixed[1] === '-' ? -1 : 1);
     return (ms) => ms - offset;
   }
-  let formatter: Intl.DateTimeFormat;
+  let zone: IntlZone;
   try {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    zone = intlZone(timeZone);
   } catch (err) {
     throw new UsageError(`unknown time zone "${timeZone}"`, {
       hint: 'use an IANA name such as Europe/Paris, UTC, or a fixed offset such as +02:00',
       cause: err,
     });
   }
-  const offsetOf = (utcMs: number): number => {
-    const parts: Record<string, number> = {};
-    for (const p of formatter.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const wall = wallMs(parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-    return wall - Math.floor(utcMs / 1000) * 1000;
-  };
   const cache = new Map<number, number>();
   return (localMs) => {
     const hour = Math.floor(localMs / MS_PER_HOUR);
     let offset = cache.get(hour);
     if (offset === undefined) {
-      const guess = hour * MS_PER_HOUR - offsetOf(hour * MS_PER_HOUR);
-      offset = offsetOf(guess);
+      const guess = hour * MS_PER_HOUR - zone.offsetAtMs(hour * MS_PER_HOUR);
+      offset = zone.offsetAtMs(guess);
       if (cache.size > 10_000) cache.clear();
       cache.set(hour, offset);
     }

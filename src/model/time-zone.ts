@@ -12,6 +12,7 @@
  * month).
  */
 import { ConfigError } from '../core/errors.js';
+import { intlZone, type IntlZone } from '../core/intl-zone.js';
 
 export const HOUR_MS = 3_600_000;
 export const MINUTE_MS = 60_000;
@@ -64,25 +65,16 @@ export function zoneFrame(timeZone: string | undefined): ZoneFrame {
     const name = `${fixed[1]}${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
     return { name, fixed: true, offsetSpan: () => ({ offsetMs, fromMs: -Infinity, toMs: Infinity }) };
   }
-  let formatter: Intl.DateTimeFormat;
+  let zone: IntlZone;
   try {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: text,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    zone = intlZone(text);
   } catch (cause) {
     throw badZone(timeZone, cause);
   }
-  const resolved = formatter.resolvedOptions().timeZone;
+  const resolved = zone.resolvedName;
   if (UTC_NAMES.test(resolved)) return UTC_FRAME;
   const name = resolved.toLowerCase() === text.toLowerCase() ? resolved : text;
-  return new IanaFrame(name, formatter);
+  return new IanaFrame(name, zone);
 }
 
 /** Two zone names that mean the same frame (`Asia/Kolkata` and `Asia/Calcutta`, any case). */
@@ -92,7 +84,7 @@ export function sameZone(a: string, b: string): boolean {
     const ca = zoneFrame(a);
     const cb = zoneFrame(b);
     if (ca.name === cb.name) return true;
-    const canonical = (z: string): string => new Intl.DateTimeFormat('en-US', { timeZone: z }).resolvedOptions().timeZone;
+    const canonical = (z: string): string => intlZone(z).resolvedName;
     return !ca.fixed && !cb.fixed && canonical(ca.name) === canonical(cb.name);
   } catch {
     return false;
@@ -120,7 +112,7 @@ class IanaFrame implements ZoneFrame {
 
   constructor(
     readonly name: string,
-    private readonly formatter: Intl.DateTimeFormat,
+    private readonly zone: IntlZone,
   ) {}
 
   offsetSpan(utcMs: number): OffsetSpan {
@@ -153,12 +145,9 @@ class IanaFrame implements ZoneFrame {
     return { changeMs: hi * 1000, before, after };
   }
 
-  /** Offset at a whole second, from the wall time Intl gives. */
+  /** Offset at a whole second. */
   private rawOffset(utcSec: number): number {
-    const parts: Record<string, number> = {};
-    for (const p of this.formatter.formatToParts(new Date(utcSec * 1000))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const wall = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-    return wall - utcSec * 1000;
+    return this.zone.offsetAtMs(utcSec * 1000);
   }
 }
 
