@@ -114,7 +114,9 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
   const building = requestBuilding(profile?.requests ?? {}, profile?.defaults.headers ?? {}, ctx.env, seed);
   const lookbackMs = job.warmStart && !load.singleRequests && !load.users ? Math.min(3_600_000, model.sessions.durationSec.max * 1000) / load.speed : 0;
   const clientOptions = { connections: job.connections, pipelining: 1, connectTimeoutMs: 5_000, timeoutMs: opts.timeoutMs ?? profile?.http.timeoutMs ?? DEFAULTS.timeoutMs, insecure: opts.insecure === true };
-  const client = new HttpClient({ target: job.target, ...clientOptions }, () => ctx.clock.nowMs());
+  // One clock function for the warm-up's clients and the run's (see warmUp).
+  const now = (): number => ctx.clock.nowMs();
+  const client = new HttpClient({ target: job.target, ...clientOptions }, now);
   const runOptions: ScheduleOptions = {
     curve: load.curve,
     arrivals: load.arrivals,
@@ -140,7 +142,7 @@ export async function executeSchedule(job: ScheduleJob, ctx: RunContext, onSecon
     const peakSessionsPerSec = Math.max(0, ...load.curve.segments.map((s) => Math.max(s.fromPerSec, s.toPerSec)));
     const peakPerSec = (peakSessionsPerSec * (load.singleRequests ? 1 : model.sessions.length.mean)) / (job.segment?.count ?? 1);
     if (!load.users && peakPerSec >= WARM_FROM_PER_SEC && !ctx.signal.aborted) {
-      await warmUp(runOptions, clientOptions, ctx.clock);
+      await warmUp(runOptions, clientOptions, ctx.clock, now);
       await client.preconnect(Math.min(job.connections ?? 256, Math.ceil(peakPerSec * 0.005)));
     }
     return await runSchedule(runOptions, client, ctx.clock, ctx.signal);

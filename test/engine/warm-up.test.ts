@@ -18,6 +18,8 @@ describe('warmUp', () => {
     let planned = 0;
     let built = 0;
     let answered = 0;
+    // Its canned answers (a Content-Length one and a chunked one, in turn) all parse as 200s.
+    const malformed: string[] = [];
     const options: RunOptions = {
       curve: new RateCurve([{ startMs: 0, endMs: 1_000, fromPerSec: 5_000, toPerSec: 5_000, stage: 'main' }]),
       arrivals: 'uniform',
@@ -36,16 +38,18 @@ describe('warmUp', () => {
       },
       onResponse: (_p, response) => {
         if (response.status === 200) answered++;
+        else if (response.failure !== 'cut_off') malformed.push(`${response.status} ${response.failure}`);
       },
     };
     const started = performance.now();
-    await warmUp(options, { connections: 50, pipelining: 1, connectTimeoutMs: 1_000, timeoutMs: 2_000, insecure: false }, systemClock);
+    await warmUp(options, { connections: 50, pipelining: 1, connectTimeoutMs: 1_000, timeoutMs: 2_000, insecure: false }, systemClock, () => systemClock.nowMs());
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(planned).toBeGreaterThanOrEqual(900);
     expect(built).toBe(planned);
     // Its own server answered (all of it on an idle machine; a loaded one may cut the tail off).
     expect(answered).toBeGreaterThan(0);
     expect(answered).toBeLessThanOrEqual(built);
+    expect(malformed).toEqual([]);
     expect(target.requests.length).toBe(0);
   });
 });
