@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
 import { artilleryPath, artilleryVersion, runArtillery } from './lib/artillery.mjs';
-import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, runWrk, steadySeries, undiciVersion, wrkPath, wrkVersion } from './lib/contenders.mjs';
+import { autocannonPath, autocannonVersion, judgeOpenRun, runAutocannon, runRawUndici, runTidemark, runWrk, undiciVersion, wrkPath, wrkVersion } from './lib/contenders.mjs';
 import { nginxPath, requireNginx, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 
@@ -91,16 +91,7 @@ async function probe(rate, contender) {
   }
   // Seconds 2..D-1: start-up and the end left out. Each second's p50 and p99 latency from the
   // intended time (nginx answers in well under a millisecond: this is the generator's lag).
-  const steadyP50 = median(steadySeries(r.series, 2, DURATION - 1, 'p50Ms'));
-  const steady = median(steadySeries(r.series, 2, DURATION - 1, 'p99Ms'));
-  const achievedRatio = r.achievedPerSec / rate;
-  const reasons = [];
-  if (achievedRatio < 0.99) reasons.push(`achieved ${(achievedRatio * 100).toFixed(1)}%`);
-  if (r.errors > 0) reasons.push(`${r.errors} errors`);
-  if (r.dropped > 0) reasons.push(`${r.dropped} dropped`);
-  if (contender.rule === 'tail' && !(steady <= MAX_LAG_MS)) reasons.push(`steady p99 ${fmt(steady)} ms`);
-  if (contender.rule === 'keeps-up' && !(steadyP50 <= MAX_LAG_MS)) reasons.push(`steady p50 ${fmt(steadyP50)} ms`);
-  const ok = reasons.length === 0;
+  const { ok, reasons, steadyP50, steady } = judgeOpenRun(r, rate, DURATION, contender.rule, MAX_LAG_MS);
   const lagText = r.lag ? `, lag p50/p99/max ${r.lag.p50}/${r.lag.p99}/${r.lag.max} ms` : '';
   console.error(`    R=${fmtInt(rate).padStart(7)}  ${ok ? 'pass' : 'FAIL'}  achieved ${fmtInt(r.achievedPerSec)}/s${lagText}, steady p50/p99 ${fmt(steadyP50)}/${fmt(steady)} ms, CPU ${fmt(run.cpuSec)} s${ok ? '' : `  (${reasons.join(', ')})`}`);
   return { ok, rate, steady, steadyP50, requests: r.requests, cpuSec: run.cpuSec, peakRssMb: run.peakRssMb, lag: r.lag, eventLoop: r.eventLoop };

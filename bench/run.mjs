@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark of bench/ one after another and writes their sections of BENCHMARKS.md:
 // import and import-memory (bench/import.mjs, bench/import-memory.mjs, when present), max-rate,
-// rate-accuracy, coordinated-omission, memory, micro.
+// workers, rate-accuracy, coordinated-omission, memory, micro.
 //
 //   npm run build && node bench/run.mjs [--quick] [--only max-rate,memory] [--write BENCHMARKS.md] [--dry]
 //
@@ -26,6 +26,7 @@ const benches = [
   { name: 'import', script: 'import.mjs', args: [...(values.quick ? ['--lines', '500000'] : []), ...write], optional: true },
   { name: 'import-memory', script: 'import-memory.mjs', args: [...(values.quick ? ['--lines', '500000'] : []), ...write], optional: true },
   { name: 'max-rate', script: 'max-rate.mjs', args: [...quick, ...write] },
+  { name: 'workers', script: 'workers.mjs', args: [...(values.quick ? ['--rounds', '2'] : []), ...write] },
   { name: 'rate-accuracy', script: 'rate-accuracy.mjs', args: [...quick, ...write] },
   { name: 'coordinated-omission', script: 'coordinated-omission.mjs', args: [...quick, ...write] },
   { name: 'memory', script: 'memory.mjs', args: [...quick, ...write] },

@@ -3,7 +3,7 @@
 // (bench/raw-undici.mjs). Each run is under /usr/bin/time for CPU seconds and peak RSS.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTOCANNON, CLI, ROOT, measured, versionOf, which } from './common.mjs';
+import { AUTOCANNON, CLI, ROOT, measured, median, versionOf, which } from './common.mjs';
 
 export function tidemarkVersion() {
   return versionOf([process.execPath, CLI, '--version']);
@@ -34,6 +34,25 @@ export function steadyP99s(results, fromSecond, toSecond) {
  */
 export function steadySeries(series, fromSecond, toSecond, field) {
   return series.filter((s) => s.second >= fromSecond && s.second < toSecond && s.requests > 0).map((s) => s[field]);
+}
+
+/**
+ * Whether an open-model run at `rate` sustained it, by max-rate's rules (bench/max-rate.mjs's
+ * header): achieved ≥ 99% of R, no error, no dropped session, and over seconds 2..D-1 (start-up
+ * and the end left out) the median of the per-second p99s (`tail`) or p50s (`keeps-up`) of latency
+ * from the intended time under `maxLagMs`. `run`: { achievedPerSec, errors, dropped, series }.
+ */
+export function judgeOpenRun(run, rate, durationSec, rule, maxLagMs) {
+  const steadyP50 = median(steadySeries(run.series, 2, durationSec - 1, 'p50Ms'));
+  const steady = median(steadySeries(run.series, 2, durationSec - 1, 'p99Ms'));
+  const achievedRatio = run.achievedPerSec / rate;
+  const reasons = [];
+  if (achievedRatio < 0.99) reasons.push(`achieved ${(achievedRatio * 100).toFixed(1)}%`);
+  if (run.errors > 0) reasons.push(`${run.errors} errors`);
+  if (run.dropped > 0) reasons.push(`${run.dropped} dropped`);
+  if (rule === 'tail' && !(steady <= maxLagMs)) reasons.push(`steady p99 ${steady.toFixed(2)} ms`);
+  if (rule === 'keeps-up' && !(steadyP50 <= maxLagMs)) reasons.push(`steady p50 ${steadyP50.toFixed(2)} ms`);
+  return { ok: reasons.length === 0, reasons, steadyP50, steady };
 }
 
 export function autocannonPath() {

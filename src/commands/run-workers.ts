@@ -37,9 +37,10 @@ export function machineFacts(): MachineFacts {
  * `--workers` when the user gives none: every core, less one when the target runs on this machine
  * (it needs a core to answer; loopback, the host's own name or one of its addresses), and at
  * least one. A second thread is not free: each request costs its thread more CPU the fewer that
- * thread sends (the work of each wake-up is shared by fewer), so it pays where cores are to spare;
- * on the 2-core benchmark machine with nginx beside it one thread and two both keep up with some
- * 28,000 requests/s (BENCHMARKS.md), and this gives one.
+ * thread sends (the work of each wake-up is shared by fewer), and on the target's cores it takes
+ * CPU the target needs. On the 2-core benchmark machine with nginx beside it, two threads keep up
+ * with 34,000 requests/s where one falls behind, for about a fifth more CPU per request
+ * (BENCHMARKS.md, "One thread or two"); this gives one there, and `--workers 2` asks for both.
  */
 export function defaultWorkerCount(target: string, facts: MachineFacts = machineFacts()): number {
   let host: string;
