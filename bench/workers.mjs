@@ -56,6 +56,11 @@ console.error(`bench workers: rates ${RATES.map(fmtInt).join(', ')}; ${ROUNDS} r
 const server = await startNginx();
 /** `${rate}/${workers}` → the runs' judgements and figures. */
 const runs = new Map();
+function record(rate, workers, figures) {
+  const key = `${rate}/${workers}`;
+  if (!runs.has(key)) runs.set(key, []);
+  runs.get(key).push(figures);
+}
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const rate of RATES) {
@@ -65,7 +70,9 @@ try {
         try {
           run = await runTidemark({ model, url: server.url, out, timeoutMs, args: ['--rate', String(rate), '--duration', `${DURATION}s`, '--connections', String(CONNECTIONS), '--workers', String(workers)] });
         } catch (err) {
+          // A run that did not finish did not keep up: counted as such, with no figures.
           console.error(`  round ${round}  R=${fmtInt(rate)}  --workers ${workers}  FAIL (${err.message.split('\n')[0]})`);
+          record(rate, workers, { keepsUp: false, tail: false, achieved: NaN, dropped: NaN, steadyP50: NaN, steadyP99: NaN, cpuUsPerRequest: NaN });
           continue;
         }
         const res = run.results;
@@ -73,9 +80,7 @@ try {
         const keepsUp = judgeOpenRun(figures, rate, DURATION, 'keeps-up', MAX_LAG_MS);
         const tail = judgeOpenRun(figures, rate, DURATION, 'tail', MAX_LAG_MS);
         const cpuUsPerRequest = (run.cpuSec / Math.max(1, res.totals.requests)) * 1e6;
-        const key = `${rate}/${workers}`;
-        if (!runs.has(key)) runs.set(key, []);
-        runs.get(key).push({ keepsUp: keepsUp.ok, tail: tail.ok, achieved: figures.achievedPerSec, dropped: figures.dropped, steadyP50: keepsUp.steadyP50, steadyP99: keepsUp.steady, cpuUsPerRequest });
+        record(rate, workers, { keepsUp: keepsUp.ok, tail: tail.ok, achieved: figures.achievedPerSec, dropped: figures.dropped, steadyP50: keepsUp.steadyP50, steadyP99: keepsUp.steady, cpuUsPerRequest });
         console.error(
           `  round ${round}  R=${fmtInt(rate).padStart(7)}  --workers ${workers}  ${keepsUp.ok ? 'keeps up' : 'behind  '}  achieved ${fmtInt(figures.achievedPerSec)}/s, dropped ${fmtInt(figures.dropped)}, steady p50/p99 ${fmt(keepsUp.steadyP50)}/${fmt(keepsUp.steady)} ms, ${fmt(cpuUsPerRequest, 1)} µs CPU/request${keepsUp.ok ? '' : `  (${keepsUp.reasons.join(', ')})`}`,
         );
