@@ -39,7 +39,7 @@ export function machineFacts(): MachineFacts {
  * least one. A second thread is not free: each request costs its thread more CPU the fewer that
  * thread sends (the work of each wake-up is shared by fewer), and on the target's cores it takes
  * CPU the target needs. On the 2-core benchmark machine with nginx beside it, two threads keep up
- * with 34,000 requests/s where one falls behind, for about a fifth more CPU per request
+ * with 34,000 requests/s where one falls behind, for 10-20% more CPU per request
  * (BENCHMARKS.md, "One thread or two"); this gives one there, and `--workers 2` asks for both.
  */
 export function defaultWorkerCount(target: string, facts: MachineFacts = machineFacts()): number {
