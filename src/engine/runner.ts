@@ -142,6 +142,10 @@ const MAX_BATCH = 512;
  */
 export async function runSchedule(options: RunOptions, client: HttpClient, clock: Clock, signal: AbortSignal): Promise<RunOutcome> {
   const { curve, users } = options;
+  // What the hot paths read, taken out of `options` once: the warm-up calls this with an object
+  // of another shape (a spread copy), and property reads compiled for one shape are thrown away
+  // on meeting the other (a "wrong map" deopt at the real run's first arrival).
+  const { sessions, thinkTimeFactor, maxInFlight, onSecond } = options;
   const scheduledMs = users ? users.durationMs : curve.durationMs;
   const rng = createRng(options.seed);
   const segmentCount = options.segment?.count ?? 1;
@@ -155,12 +159,12 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     for (const startMs of constantPoisson(curve.rateAt(0), -options.warmStartLookbackMs, 0, rng.fork(2))) {
       const id = sessionId++;
       if (id % segmentCount !== segmentIndex) continue;
-      const plan = options.sessions(id);
+      const plan = sessions(id);
       let t = startMs;
       for (let i = 0; i < plan.requests.length; i++) {
-        if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * options.thinkTimeFactor;
+        if (i > 0) t += (plan.requests[i] as PlannedRequest).thinkTimeMs * thinkTimeFactor;
         if (t < 0) continue;
-        if (t < scheduledMs && warm.length < options.maxInFlight) warm.push({ atMs: t, plan, index: i });
+        if (t < scheduledMs && warm.length < maxInFlight) warm.push({ atMs: t, plan, index: i });
         break;
       }
       if (warm.length >= MAX_WARM_SESSIONS) break;
@@ -220,7 +224,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
 
   let closedSessions = 0;
   const newSession = (id: number, vu?: number, fixed?: SessionPlan): Live | null => {
-    const plan = fixed ?? options.sessions(id);
+    const plan = fixed ?? sessions(id);
     if (plan.requests.length === 0) return null;
     liveSessions++;
     if (liveSessions > peakSessions) peakSessions = liveSessions;
@@ -242,7 +246,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     // The user starts another session after a pause like any think time.
     const next = newUserSession(session.vu);
     if (!next) return;
-    const pause = (next.plan.requests[1]?.thinkTimeMs ?? 0) * options.thinkTimeFactor;
+    const pause = (next.plan.requests[1]?.thinkTimeMs ?? 0) * thinkTimeFactor;
     schedule(next, 0, endRunMs + pause);
   };
 
@@ -305,7 +309,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
   function advance(session: Live, endRunMs: number): void {
     const next = session.plan.requests[session.index + 1];
     if (next && !stopped && (session.vu === undefined || vuWanted[session.vu])) {
-      const nextRunMs = endRunMs + next.thinkTimeMs * options.thinkTimeFactor;
+      const nextRunMs = endRunMs + next.thinkTimeMs * thinkTimeFactor;
       if (nextRunMs < scheduledMs) {
         schedule(session, session.index + 1, nextRunMs);
         return;
@@ -329,7 +333,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
       id = sessionId++;
       if (!mine(id)) return;
     }
-    if (liveSessions >= options.maxInFlight) {
+    if (liveSessions >= maxInFlight) {
       recorder.droppedSessions++;
       return;
     }
@@ -437,7 +441,7 @@ export async function runSchedule(options: RunOptions, client: HttpClient, clock
     pumping = false;
     while (nowRun - lastSecond * 1000 >= 1000 && !stopped) {
       lastSecond++;
-      options.onSecond?.(lastSecond * 1000, recorder, { inFlight, sessions: liveSessions });
+      onSecond?.(lastSecond * 1000, recorder, { inFlight, sessions: liveSessions });
     }
     if (stopped) return;
     if (capped) {
