@@ -6,17 +6,27 @@ import { sampleDistribution } from '../../src/synth/sample.js';
 import { SessionSynthesizer } from '../../src/synth/synthesizer.js';
 import { expandJson, expandString, unknownExpressions } from '../../src/synth/template.js';
 
-const dist = (quantiles: number[]): Distribution => ({
-  count: 100,
-  mean: quantiles.reduce((s, q) => s + q, 0) / quantiles.length,
-  min: quantiles[0] as number,
-  max: quantiles[quantiles.length - 1] as number,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p99: 0,
-  quantiles,
-});
+/** A summary with evenly spaced `quantiles`; its named percentiles read off them, as the model's are. */
+const dist = (quantiles: number[], named: Partial<Pick<Distribution, 'p50' | 'p90' | 'p95' | 'p99'>> = {}): Distribution => {
+  const at = (p: number): number => {
+    const x = p * (quantiles.length - 1);
+    const lo = quantiles[Math.floor(x)] as number;
+    const hi = quantiles[Math.ceil(x)] as number;
+    return lo + (hi - lo) * (x - Math.floor(x));
+  };
+  return {
+    count: 100,
+    mean: quantiles.reduce((s, q) => s + q, 0) / quantiles.length,
+    min: quantiles[0] as number,
+    max: quantiles[quantiles.length - 1] as number,
+    p50: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
+    ...named,
+    quantiles,
+  };
+};
 
 /** A three-page site: home → list (0.7) or exit (0.3); list → detail (0.5), list (0.2), exit (0.3); detail → exit. */
 function model(): TrafficModel {
@@ -112,6 +122,30 @@ describe('SessionSynthesizer', () => {
     const values = Array.from({ length: 10_000 }, () => sampleDistribution(dist([0, 100]), rng));
     const below25 = values.filter((v) => v < 25).length / values.length;
     expect(below25).toBeCloseTo(0.25, 1);
+  });
+
+  it("sampleDistribution keeps a summary's p95 and p99: the top tenth of 11 quantiles is not spread evenly to the maximum", () => {
+    // A per-transition think-time summary of the shop's model: 11 quantiles, p95 40 s, p99 79 s, max 185 s.
+    const think = dist([1000, 2970, 3945, 5039, 6032, 7887, 9981, 12989, 17117, 27156, 185000], { p95: 40083, p99: 78789 });
+    const rng = createRng(5);
+    const values = Array.from({ length: 200_000 }, () => sampleDistribution(think, rng)).sort((a, b) => a - b);
+    const at = (p: number): number => values[Math.floor(p * values.length)] as number;
+    expect(at(0.5)).toBeCloseTo(7887, -2);
+    expect(at(0.9)).toBeCloseTo(27156, -3);
+    // Linear from p90 to the maximum, p95 would be ~106 s and p99 ~169 s.
+    expect(Math.abs(at(0.95) - 40083) / 40083).toBeLessThan(0.03);
+    expect(Math.abs(at(0.99) - 78789) / 78789).toBeLessThan(0.03);
+    expect(values[values.length - 1]).toBeLessThanOrEqual(185000);
+  });
+
+  it('sampleDistribution ignores named percentiles that do not fit the quantiles around them', () => {
+    // p90 above the quantile after it, p99 below the one before it: a hand-edited or damaged summary.
+    const odd = dist([0, 50, 100], { p90: 500, p99: -5 });
+    const rng = createRng(3);
+    const values = Array.from({ length: 10_000 }, () => sampleDistribution(odd, rng));
+    expect(Math.max(...values)).toBeLessThanOrEqual(100);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(values.filter((v) => v < 25).length / values.length).toBeCloseTo(0.25, 1);
   });
 });
 
