@@ -69,12 +69,6 @@ export function percentileMs(histogram: Histogram, percentile: number): number {
   return round2(histogram.getValueAtPercentile(percentile) / 1000);
 }
 
-/**
- * The histogram's mean, as hdr-histogram-js computes it (each recorded bucket's median value
- * times its count, in bucket order) but in one plain pass over the counts: the library's `mean`
- * walks an iterator object per bucket, ~15 ms for one 3-digit histogram, and a run's report
- * asks for dozens.
- */
 /** The library's bucket walk, which its public API hides behind an iterator object per bucket. */
 interface Buckets {
   countsArrayLength: number;
@@ -84,6 +78,12 @@ interface Buckets {
   medianEquivalentValue(value: number): number;
 }
 
+/**
+ * The histogram's mean, as hdr-histogram-js computes it (each recorded bucket's median value
+ * times its count, in bucket order) but in one plain pass over the counts: the library's `mean`
+ * walks an iterator object per bucket, ~15 ms for one 3-digit histogram, and a run's report
+ * asks for dozens.
+ */
 export function meanOf(histogram: Histogram): number {
   if (histogram.totalCount === 0) return 0;
   const h = histogram as unknown as Buckets;
