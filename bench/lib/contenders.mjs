@@ -103,7 +103,6 @@ export async function runWrk({ url, args, timeoutMs }) {
   return { ...run, requests, errors, ratePerSec };
 }
 
-/** bench/raw-undici.mjs: a closed loop of Pool.dispatch on N connections. */
 /** bench/raw-undici.mjs: a closed loop, or with `rate` an open loop at that many requests/s (its `series` in `line`). */
 export async function runRawUndici({ url, connections, durationSec, timeoutMs, rate }) {
   const rateArgs = rate === undefined ? [] : ['--rate', String(rate)];
