@@ -10,10 +10,12 @@
 // Contenders (50 connections each):
 //   tidemark    run MODEL --rate R --duration Ds --connections 50   (evenly spaced arrivals)
 //   autocannon  autocannon --overallRate R -c 50 -d D
+//   raw undici open loop  bench/raw-undici.mjs --rate R --connections 50 (tidemark's client alone,
+//               sent the same way, warmed up the same way: what the tail is without tidemark)
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
-import { autocannonPath, autocannonVersion, runAutocannon, runTidemark, steadyP99s } from './lib/contenders.mjs';
+import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, steadyP99s, steadySeries, undiciVersion } from './lib/contenders.mjs';
 import { requireNginx, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 import { slotStats } from './lib/slots.mjs';
@@ -55,6 +57,7 @@ const contenders = [
   // What a user gets without --connections: as many sockets as requests in flight.
   { name: 'tidemark, default sockets', kind: 'tidemark', args: [], available: true, shown: (r) => `tidemark run model.json --rate ${r} --duration ${DURATION}s` },
   { name: 'autocannon', kind: 'autocannon', available: autocannonPath() !== null, shown: (r) => `autocannon --overallRate ${r} -c ${CONNECTIONS} -d ${DURATION}`, version: autocannonVersion() },
+  { name: 'raw undici open loop', kind: 'raw-open', available: true, shown: (r) => `node bench/raw-undici.mjs --rate ${r} --connections ${CONNECTIONS} --duration ${DURATION}`, version: `undici ${undiciVersion()}` },
 ].filter((c) => !values.only || values.only.split(',').includes(c.name));
 
 async function runOnce(contender, rate) {
@@ -70,6 +73,14 @@ async function runOnce(contender, rate) {
       row.steady = median(steadyP99s(r, 2, DURATION - 1));
       row.eld = r.eventLoopDelayMs;
       row.cpuSec = run.cpuSec;
+    } else if (contender.kind === 'raw-open') {
+      const run = await runRawUndici({ url: `${server.url}/`, connections: CONNECTIONS, durationSec: DURATION, timeoutMs, rate });
+      row.achieved = run.ratePerSec / rate;
+      row.errors = run.errors;
+      // No send time of its own: latency from the intended time (nginx's sub-millisecond answer in it).
+      row.lag = run.line.latencyMs;
+      row.steady = median(steadySeries(run.line.series, 2, DURATION - 1, 'p99Ms'));
+      row.cpuSec = run.cpuSec;
     } else {
       const run = await runAutocannon({ url: `${server.url}/`, timeoutMs, args: ['--overallRate', String(rate), '-c', String(CONNECTIONS), '-d', String(DURATION)] });
       row.achieved = run.ratePerSec / rate;
@@ -81,7 +92,7 @@ async function runOnce(contender, rate) {
     const s = row.slots;
     console.error(
       `    ${contender.name.padEnd(25)} achieved ${fmt(row.achieved * 100, 2)}%` +
-        (row.lag ? `, lag p50/p99/max ${row.lag.p50}/${row.lag.p99}/${row.lag.max} ms, steady p99 ${fmt(row.steady)} ms, ELD p99 ${row.eld.p99} ms` : '') +
+        (row.lag ? `, lag p50/p99/max ${row.lag.p50}/${row.lag.p99}/${row.lag.max} ms, steady p99 ${fmt(row.steady)} ms${row.eld ? `, ELD p99 ${row.eld.p99} ms` : ''}` : '') +
         (s ? `, 10 ms slots: expect ${fmt(s.expected, 1)}, p1/p50/p99/max ${s.p1}/${s.p50}/${s.p99}/${s.max}, dispersion ${fmt(s.dispersion)}` : ''),
     );
     return row;
@@ -167,6 +178,10 @@ for (const s of tms) {
   goal(`${fmtInt(s.rate)}/s${who}: scheduler lag p99`, '< 2 ms', `${fmt(s.lag.p99)} ms over the run (steady-state per-second p99 ${fmt(s.steady)} ms)`, s.lag.p99 < 2);
   goal(`${fmtInt(s.rate)}/s${who}: no bursts`, '≥ 99% of 10 ms slots within ±10% (min ±1) of R/100', s.slots ? `${fmt(s.slots.within * 100, 1)}% (dispersion ${fmt(s.slots.dispersion)})` : 'missing', s.slots ? s.slots.within >= 0.99 : null);
 }
+// The same figures for tidemark's client alone, beside them: how much of the tail is tidemark's.
+for (const s of summary.filter((x) => x.name === 'raw undici open loop')) {
+  goals.push([`${fmtInt(s.rate)}/s (raw undici open loop, for comparison): latency p99 from the intended time`, '–', `${fmt(s.lag.p99)} ms over the run (steady-state per-second p99 ${fmt(s.steady)} ms); slots within ±10%: ${s.slots ? `${fmt(s.slots.within * 100, 1)}%` : 'missing'}`, 'not a goal']);
+}
 
 if (values.write) {
   const md = `## Rate accuracy: fixed rates against nginx \`return 200\` on 127.0.0.1
@@ -176,7 +191,7 @@ if (values.write) {
 - load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`
 - command: \`node bench/rate-accuracy.mjs${QUICK ? ' --quick' : ''} --rounds ${ROUNDS} --duration ${DURATION} --rates ${RATES.join(',')}\` (${ROUNDS} rounds of ${DURATION} s per rate and contender, alternating, medians)
 - contenders: ${contenders.map((c) => `${c.name} \`${c.shown('R')}\`${c.version ? ` (${c.version})` : ''}${c.available ? '' : ' — missing'}`).join('; ')}
-- lag: tidemark's scheduler lag over the whole run (results.json \`schedulerLagMs\`, start-up included); steady p99: the median over seconds 2..${DURATION - 1} of each second's p99 latency from the intended time (nginx answers in well under 1 ms, so it is lag). Event-loop delay: results.json's figures minus the ${ELD_RESOLUTION_MS} ms sampling interval that Node's histogram counts in (an idle loop reads ~10 ms). Slots: requests per 10 ms by nginx's clock, seconds 2 to the last but one; evenly spaced arrivals promise R/100 in every slot; dispersion is var/mean of the slot counts (~0 evenly spaced, 1 Poisson, ≫ 1 bursts). autocannon has no lag or loop figures (n/a).
+- lag: tidemark's scheduler lag over the whole run (results.json \`schedulerLagMs\`, start-up included); steady p99: the median over seconds 2..${DURATION - 1} of each second's p99 latency from the intended time (nginx answers in well under 1 ms, so it is lag). Event-loop delay: results.json's figures minus the ${ELD_RESOLUTION_MS} ms sampling interval that Node's histogram counts in (an idle loop reads ~10 ms). Slots: requests per 10 ms by nginx's clock, seconds 2 to the last but one; evenly spaced arrivals promise R/100 in every slot; dispersion is var/mean of the slot counts (~0 evenly spaced, 1 Poisson, ≫ 1 bursts). autocannon has no lag or loop figures (n/a). The raw undici open loop has no send time of its own: its lag column is its latency from the intended time (nginx's sub-millisecond answer included), its steady p99 the same as tidemark's, and it has no loop figures.
 
 ${markdownTable(header, rows)}
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark of bench/ one after another and writes their sections of BENCHMARKS.md:
-// import and import-memory (bench/import.mjs, bench/import-memory.mjs, when present), max-rate,
-// workers, rate-accuracy, coordinated-omission, memory, micro.
+// import and import-memory (bench/import.mjs, bench/import-memory.mjs, when present), cpu-speed,
+// max-rate, workers, rate-accuracy, coordinated-omission, memory, micro.
 //
 //   npm run build && node bench/run.mjs [--quick] [--only max-rate,memory] [--write BENCHMARKS.md] [--dry]
 //
@@ -25,6 +25,7 @@ const quick = values.quick ? ['--quick'] : [];
 const benches = [
   { name: 'import', script: 'import.mjs', args: [...(values.quick ? ['--lines', '500000'] : []), ...write], optional: true },
   { name: 'import-memory', script: 'import-memory.mjs', args: [...(values.quick ? ['--lines', '500000'] : []), ...write], optional: true },
+  { name: 'cpu-speed', script: 'cpu-speed.mjs', args: [...quick, ...write] },
   { name: 'max-rate', script: 'max-rate.mjs', args: [...quick, ...write] },
   { name: 'workers', script: 'workers.mjs', args: [...(values.quick ? ['--rounds', '2'] : []), ...write] },
   { name: 'rate-accuracy', script: 'rate-accuracy.mjs', args: [...quick, ...write] },
