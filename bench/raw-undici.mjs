@@ -16,9 +16,9 @@
 //
 // Prints one JSON line: { requests, errors, durationSec, ratePerSec, cpuSec } and, open loop,
 // `latencyMs` (p50/p99/max from the intended time) and `series`: each second's { second,
-// requests, p50Ms, p99Ms } by intended time. Bounded: stops sending
-// after --duration seconds (at most 600) and exits once what is in flight has ended (open loop:
-// at most 10 s after the last send, the rest counted as errors).
+// requests, p50Ms, p99Ms } by intended time. Bounded: stops sending after --duration seconds (at
+// most 600; the warm-up at most 10) and exits once what is in flight has ended (open loop: at
+// most 10 s after the last send, the rest counted as errors).
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
@@ -62,6 +62,7 @@ if (rate !== null && !(rate > 0 && rate <= 1_000_000)) {
 
 const pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
 const path = `${url.pathname}${url.search}`;
+
 /** One request of an open-loop pass: latency from its intended time into the pass's array. */
 class OpenHandler {
   constructor(pass, index) {
