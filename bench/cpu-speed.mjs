@@ -12,7 +12,10 @@
 // CPU at once. Per thread: median work per ms (full speed), the share of 1 ms windows under 0.5×
 // and under 0.8× of it, slow episodes (runs of consecutive windows under 0.5×) and the longest,
 // and how many slow windows held a pause of more than 0.1 ms between two clock readings (the
-// thread off its CPU, rather than running slowly). Steal time from /proc/stat beside it.
+// thread off its CPU, rather than running slowly). Steal time from /proc/stat beside it. The
+// threads count the same wall-clock milliseconds, so the second phase also says how often every
+// CPU was slow at once, against what independent episodes would give (whether a second thread
+// could ride out an episode on the other CPU).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -21,39 +24,42 @@ import { fmt, machineLine, markdownTable, numberOption, parseOptions, textTable,
 const WINDOW_MS = 1;
 const SLOW = 0.5;
 const PAUSE_MS = 0.1;
+/** Windows left out at the start: the loop runs before it is optimized. */
+const SKIP_WINDOWS = 200;
 
 if (!isMainThread) {
-  parentPort.postMessage(spin(workerData.durationMs));
+  parentPort.postMessage(spin(workerData.startAbsMs, workerData.durationMs));
 } else {
   await main();
 }
 
-/** Work units per 1 ms window, and the longest pause between clock readings in each window. */
-function spin(durationMs) {
+/**
+ * Work units in each 1 ms window of the wall clock from `startAbsMs` (performance.timeOrigin +
+ * now(): the same clock in every thread, so that window i is the same millisecond in each), and
+ * the longest pause between two clock readings in each window.
+ */
+function spin(startAbsMs, durationMs) {
   const data = new Float64Array(4096);
   for (let i = 0; i < data.length; i++) data[i] = i * 0.001;
-  const counts = [];
-  const pauses = [];
+  const windows = Math.ceil(durationMs / WINDOW_MS);
+  const counts = new Int32Array(windows);
+  const pauses = new Float64Array(windows);
+  const origin = performance.timeOrigin;
   let sink = 0;
   let units = 0;
-  let maxPause = 0;
   let last = performance.now();
-  const end = last + durationMs;
-  let windowEnd = last + WINDOW_MS;
   for (;;) {
     for (let k = 0; k < 64; k++) sink += data[(k * 37 + units) & 4095] * 1.0001;
     units++;
     if ((units & 3) !== 0) continue;
     const now = performance.now();
-    if (now - last > maxPause) maxPause = now - last;
+    const w = Math.floor((origin + now - startAbsMs) / WINDOW_MS);
+    if (w >= windows) break;
+    if (w >= 0) {
+      counts[w] += 4;
+      if (now - last > pauses[w]) pauses[w] = now - last;
+    }
     last = now;
-    if (now < windowEnd) continue;
-    counts.push(units);
-    pauses.push(maxPause);
-    units = 0;
-    maxPause = 0;
-    windowEnd = now + WINDOW_MS;
-    if (now >= end) break;
   }
   return { counts, pauses, sink: sink > 0 };
 }
@@ -72,8 +78,8 @@ function stealTicks() {
 
 function summarize({ counts, pauses }) {
   // The first 200 ms run before the code is optimized: left out.
-  const c = counts.slice(200);
-  const p = pauses.slice(200);
+  const c = Array.from(counts.subarray(SKIP_WINDOWS));
+  const p = Array.from(pauses.subarray(SKIP_WINDOWS));
   const sorted = [...c].sort((a, b) => a - b);
   const full = sorted[sorted.length >> 1];
   const slow = c.map((x) => x < full * SLOW);
@@ -99,14 +105,17 @@ function summarize({ counts, pauses }) {
     over10Ms: episodes.filter((e) => e * WINDOW_MS >= 10).length,
     slowWithPause: slow.filter((s, i) => s && p[i] > PAUSE_MS).length,
     slowCount,
+    slow,
   };
 }
 
 async function phase(threads, durationMs) {
   const steal0 = stealTicks();
+  // Every thread counts the same milliseconds: from a start far enough ahead for all to be running.
+  const startAbsMs = performance.timeOrigin + performance.now() + 200;
   const results = await Promise.all(
     Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { durationMs } });
+      const worker = new Worker(new URL(import.meta.url), { workerData: { startAbsMs, durationMs } });
       return new Promise((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
@@ -115,7 +124,13 @@ async function phase(threads, durationMs) {
   );
   const steal1 = stealTicks();
   const steal = steal0 && steal1 ? steal1.reduce((s, v, i) => s + v - (steal0[i] ?? 0), 0) / 100 : null;
-  return { threads: results.map(summarize), steal };
+  const summaries = results.map(summarize);
+  // Slow on every thread in the same millisecond, against what independent episodes would give.
+  const n = Math.min(...summaries.map((t) => t.slow.length));
+  let together = 0;
+  for (let i = 0; i < n; i++) if (summaries.every((t) => t.slow[i])) together++;
+  const allSlow = threads > 1 ? { measured: together / n, independent: summaries.reduce((x, t) => x * t.under05, 1) } : null;
+  return { threads: summaries, steal, allSlow };
 }
 
 async function main() {
@@ -154,7 +169,10 @@ async function main() {
       ]);
     });
   }
-  console.log(`\n${textTable(header, rows)}\n`);
+  const together = phases
+    .filter((ph) => ph.allSlow)
+    .map((ph) => `${ph.label}: ${fmt(ph.allSlow.measured * 100, 2)}% of 1 ms windows under 0.5× on every thread in the same millisecond; independent episodes would give ${fmt(ph.allSlow.independent * 100, 2)}%`);
+  console.log(`\n${textTable(header, rows)}\n\n${together.join('\n')}\n`);
   if (values.write) {
     const md = `## CPU speed: how steady this machine's CPUs are, with nothing else running
 
@@ -165,6 +183,8 @@ async function main() {
 - what: a fixed unit of arithmetic on a 32 KB array, repeated and counted per 1 ms window (the first 200 ms left out); full speed is the median window. A slow episode is a run of consecutive windows under 0.5× of it. A pause is a gap of more than 0.1 ms between two clock readings (normally ~1 µs apart): a slow window without one ran on its CPU the whole time, only slower. Steal: /proc/stat's steal time over the phase, all CPUs.
 
 ${markdownTable(header, rows)}
+
+${together.map((t) => `- ${t}`).join('\n')}
 `;
     writeSection(values.write, 'cpu-speed', md);
     console.error(`bench: wrote the cpu-speed section of ${values.write}`);
