@@ -57,7 +57,9 @@ function spin(startAbsMs, durationMs) {
     if (w >= windows) break;
     if (w >= 0) {
       counts[w] += 4;
-      if (now - last > pauses[w]) pauses[w] = now - last;
+      // A pause counts in every window it spans (those it covers whole did no work at all).
+      const pause = now - last;
+      for (let j = Math.max(0, Math.floor((origin + last - startAbsMs) / WINDOW_MS)); j <= w; j++) if (pause > pauses[j]) pauses[j] = pause;
     }
     last = now;
   }
