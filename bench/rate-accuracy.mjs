@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { checkPrerequisites, parseOptions, fmt, fmtInt, machineLine, markdownTable, median, numberOption, tempDir, textTable, uptimeLine, writeSection } from './lib/common.mjs';
-import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, steadyP99s, steadySeries, undiciVersion } from './lib/contenders.mjs';
+import { autocannonPath, autocannonVersion, runAutocannon, runRawUndici, runTidemark, steadyP99s, undiciVersion } from './lib/contenders.mjs';
 import { requireNginx, startNginx } from './lib/nginx.mjs';
 import { writeModel } from './lib/models.mjs';
 import { slotStats } from './lib/slots.mjs';
@@ -79,7 +79,7 @@ async function runOnce(contender, rate) {
       row.errors = run.errors;
       // No send time of its own: latency from the intended time (nginx's sub-millisecond answer in it).
       row.lag = run.line.latencyMs;
-      row.steady = median(steadySeries(run.line.series, 2, DURATION - 1, 'p99Ms'));
+      row.steady = median(steadyP99s(run.line, 2, DURATION - 1));
       row.cpuSec = run.cpuSec;
     } else {
       const run = await runAutocannon({ url: `${server.url}/`, timeoutMs, args: ['--overallRate', String(rate), '-c', String(CONNECTIONS), '-d', String(DURATION)] });

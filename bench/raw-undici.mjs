@@ -191,17 +191,18 @@ async function openLoop(perSec) {
   const cpu = process.cpuUsage(cpu0);
   const series = [];
   const perSecond = Math.round(perSec);
+  // The latencies that ended, sorted; a quantile of them in ms to 0.01 (0 when none ended).
+  const ended = (values) => Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const at = (sorted, q) => (sorted.length > 0 ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] * 100) / 100 : 0);
   for (let second = 0; second * 1000 < durationMs; second++) {
     const from = Math.ceil((second * 1000) / interval);
     const to = Math.min(total, Math.ceil(((second + 1) * 1000) / interval));
-    const values = Array.from(latency.subarray(from, to)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-    const at = (q) => (values.length > 0 ? Math.round(values[Math.min(values.length - 1, Math.floor(values.length * q))] * 100) / 100 : 0);
-    series.push({ second, requests: values.length, p50Ms: at(0.5), p99Ms: at(0.99) });
+    const values = ended(latency.subarray(from, to));
+    series.push({ second, requests: values.length, p50Ms: at(values, 0.5), p99Ms: at(values, 0.99) });
   }
-  const all = Array.from(latency).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const q = (p) => (all.length > 0 ? Math.round(all[Math.min(all.length - 1, Math.floor(all.length * p))] * 100) / 100 : 0);
+  const all = ended(latency);
   const requests = all.length;
-  const latencyMs = { p50: q(0.5), p99: q(0.99), max: q(1) };
+  const latencyMs = { p50: at(all, 0.5), p99: at(all, 0.99), max: at(all, 1) };
   console.log(JSON.stringify({ rate: perSecond, requests, errors: failed + (total - requests), durationSec, ratePerSec: requests / (durationMs / 1000), cpuSec: (cpu.user + cpu.system) / 1e6, latencyMs, series }));
   await pool.destroy().catch(() => undefined);
 }
